@@ -1,0 +1,75 @@
+package dev.sparklamb.optim;
+
+import dev.sparklamb.optim.schedule.LearningRateSchedule;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalDouble;
+
+/**
+ * AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019).
+ * Per tensor: Adam's bias-corrected moments, then {@code w = w - lr (m^ / (sqrt(v^) + eps) + wd w)}.
+ * Defaults follow PyTorch's {@code torch.optim.AdamW}.
+ *
+ * @param learningRate           default constant {@value #DEFAULT_LEARNING_RATE}
+ * @param beta1                  default {@value #DEFAULT_BETA1}
+ * @param beta2                  default {@value #DEFAULT_BETA2}
+ * @param epsilon                default {@value #DEFAULT_EPSILON}
+ * @param weightDecay            decoupled, default {@value #DEFAULT_WEIGHT_DECAY}
+ * @param excludeFromWeightDecay regexes searched in tensor names; default none
+ * @param maxGradientNorm        global gradient-norm clipping before the step; default none
+ */
+public record AdamWConfig(
+        LearningRateSchedule learningRate,
+        double beta1,
+        double beta2,
+        double epsilon,
+        double weightDecay,
+        List<String> excludeFromWeightDecay,
+        OptionalDouble maxGradientNorm) implements OptimizerConfig {
+
+    public static final double DEFAULT_LEARNING_RATE = 1e-3;
+    public static final double DEFAULT_BETA1 = 0.9;
+    public static final double DEFAULT_BETA2 = 0.999;
+    public static final double DEFAULT_EPSILON = 1e-8;
+    public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+
+    public AdamWConfig {
+        Objects.requireNonNull(learningRate, "learningRate");
+        Hyperparameters.beta("beta1", beta1);
+        Hyperparameters.beta("beta2", beta2);
+        Hyperparameters.positive("epsilon", epsilon);
+        Hyperparameters.nonNegative("weightDecay", weightDecay);
+        excludeFromWeightDecay = Hyperparameters.regexes("excludeFromWeightDecay", excludeFromWeightDecay);
+        Objects.requireNonNull(maxGradientNorm, "maxGradientNorm");
+        maxGradientNorm.ifPresent(v -> Hyperparameters.positive("maxGradientNorm", v));
+    }
+
+    public static AdamWConfig defaults() {
+        return new AdamWConfig(LearningRateSchedule.constant(DEFAULT_LEARNING_RATE), DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON,
+                DEFAULT_WEIGHT_DECAY, List.of(), OptionalDouble.empty());
+    }
+
+    @Override
+    public String name() {
+        return "adamw";
+    }
+
+    @Override
+    public AdamWConfig withLearningRate(LearningRateSchedule schedule) {
+        return new AdamWConfig(schedule, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm);
+    }
+
+    public AdamWConfig withWeightDecay(double wd, List<String> exclude) {
+        return new AdamWConfig(learningRate, beta1, beta2, epsilon, wd, exclude, maxGradientNorm);
+    }
+
+    public AdamWConfig withMaxGradientNorm(double maxNorm) {
+        return new AdamWConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, OptionalDouble.of(maxNorm));
+    }
+
+    @Override
+    public Optimizer create() {
+        return new AdaptiveMomentOptimizer(this, new AdaptiveMomentRule(beta1, beta2, epsilon, true, 0.0, weightDecay,
+                excludeFromWeightDecay, false, List.of(), java.util.Optional.empty(), 1.0, maxGradientNorm));
+    }
+}

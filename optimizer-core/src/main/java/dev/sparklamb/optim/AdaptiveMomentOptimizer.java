@@ -1,0 +1,107 @@
+package dev.sparklamb.optim;
+
+import dev.sparklamb.optim.kernel.ChunkExecutor;
+import dev.sparklamb.optim.kernel.ChunkPlan;
+import dev.sparklamb.optim.kernel.DenseTensor;
+import java.util.Arrays;
+
+/**
+ * Adam, AdamW and LAMB over named tensors ({@link AdaptiveMomentRule} says which). Bookkeeping only: checks and
+ * norms come from {@link PreparedStep}, the element loops from {@link Kernels}.
+ *
+ * <p>With layer adaptation the step takes two passes per tensor (moments and norms, then the parameter update, which
+ * recomputes {@code u} rather than storing it); without, one.
+ */
+final class AdaptiveMomentOptimizer implements Optimizer {
+
+    private final OptimizerConfig config;
+    private final AdaptiveMomentRule rule;
+    private final ChunkExecutor executor;
+    private final LayoutCache cache = new LayoutCache();
+
+    AdaptiveMomentOptimizer(OptimizerConfig config, AdaptiveMomentRule rule) {
+        this.config = config;
+        this.rule = rule;
+        this.executor = ChunkExecutor.shared();
+    }
+
+    @Override
+    public OptimizerConfig config() {
+        return config;
+    }
+
+    @Override
+    public OptimizerState init(TensorLayout layout) {
+        return OptimizerState.zeros(config.name(), layout, true);
+    }
+
+    @Override
+    public StepResult step(NamedTensors params, NamedTensors gradients, double gradientScale, OptimizerState state) {
+        LayoutCache.Entry layoutInfo = cache.get(params.layout(), rule.excludeFromWeightDecay(), rule.excludeFromLayerAdaptation());
+        ChunkPlan plan = layoutInfo.plan();
+        PreparedStep prepared = PreparedStep.prepare(config.name(), params, gradients, gradientScale, state, rule.maxGradientNorm(),
+                plan, executor);
+        TensorLayout layout = params.layout();
+        long t = state.step() + 1;
+        double lr = config.learningRate().rate(state.step());
+        Kernels.Moments[] coefficients = new Kernels.Moments[layout.size()];
+        for (int i = 0; i < layout.size(); i++) {
+            boolean decays = layoutInfo.weightDecay().included(i);
+            coefficients[i] = new Kernels.Moments(prepared.effectiveScale,
+                    decays ? (float) rule.coupledWeightDecay() : 0f, (float) rule.beta1(), (float) rule.beta2(),
+                    (float) rule.correction(rule.beta1(), t), (float) rule.correction(rule.beta2(), t),
+                    (float) rule.epsilon(), decays ? (float) rule.decoupledWeightDecay() : 0f);
+        }
+        double[] ratios = new double[layout.size()];
+        Arrays.fill(ratios, 1.0);
+        double[] wNorms = new double[layout.size()];
+        double[] uNorms = new double[layout.size()];
+        Arrays.fill(wNorms, Double.NaN);
+        Arrays.fill(uNorms, Double.NaN);
+
+        DenseTensor[] w = prepared.params;
+        DenseTensor[] g = prepared.grads;
+        if (!rule.layerAdaptation()) {
+            float stepSize = (float) lr;
+            executor.run(plan, 0, (c, s, out) -> {
+                int i = plan.tensorOf(c);
+                int from = plan.from(c);
+                int n = plan.count(c);
+                g[i].read(from, s.a, n);
+                w[i].read(from, s.b, n);
+                Kernels.updateMomentsAndApply(coefficients[i], stepSize, s.a, s.b, state.first(i), state.second(i), from, n);
+                w[i].write(from, s.b, n);
+            });
+        } else {
+            double[][] partial = executor.run(plan, 2, (c, s, out) -> {
+                int i = plan.tensorOf(c);
+                int from = plan.from(c);
+                int n = plan.count(c);
+                g[i].read(from, s.a, n);
+                w[i].read(from, s.b, n);
+                Kernels.updateMoments(coefficients[i], s.a, s.b, state.first(i), state.second(i), from, n, out);
+            });
+            double[] sw = plan.sumPerTensor(partial, 0);
+            double[] su = plan.sumPerTensor(partial, 1);
+            float[] stepSizes = new float[layout.size()];
+            for (int i = 0; i < layout.size(); i++) {
+                wNorms[i] = Math.sqrt(sw[i]);
+                uNorms[i] = Math.sqrt(su[i]);
+                if (layoutInfo.layerAdaptation().included(i)) {
+                    ratios[i] = TrustRatio.of(wNorms[i], uNorms[i], rule.trustCoefficient(), rule.trustRatioClamp());
+                }
+                stepSizes[i] = (float) (lr * ratios[i]);
+            }
+            executor.run(plan, 0, (c, s, out) -> {
+                int i = plan.tensorOf(c);
+                int from = plan.from(c);
+                int n = plan.count(c);
+                w[i].read(from, s.b, n);
+                Kernels.applyUpdate(coefficients[i], stepSizes[i], s.b, state.first(i), state.second(i), from, n);
+                w[i].write(from, s.b, n);
+            });
+        }
+        state.advance();
+        return new StepResult(t, lr, prepared.gradientNorm, prepared.clipScale, layout, ratios, wNorms, uNorms);
+    }
+}

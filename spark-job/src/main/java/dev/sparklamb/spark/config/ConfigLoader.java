@@ -1,0 +1,241 @@
+package dev.sparklamb.spark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Loads a run's HOCON configuration over the documented defaults ({@code conf/spark-lamb-defaults.conf}, packaged
+ * as the classpath resource {@value #DEFAULTS_RESOURCE}) into a validated {@link RunConfig}. Unknown keys, wrong
+ * types and out-of-range values fail with a {@link ConfigurationException} naming the key's full path.
+ */
+public final class ConfigLoader {
+
+    public static final String DEFAULTS_RESOURCE = "spark-lamb-defaults.conf";
+    private static final String ROOT = "spark-lamb.";
+
+    private ConfigLoader() {
+    }
+
+    /** The defaults file alone. */
+    public static Config defaults() {
+        Config d = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), DEFAULTS_RESOURCE,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        return d;
+    }
+
+    /**
+     * @param hocon     the run's configuration text (may be empty)
+     * @param source    where it came from, for messages
+     * @param overrides {@code key=value} pairs (HOCON values), applied last
+     */
+    public static RunConfig load(String hocon, String source, List<String> overrides) {
+        Config user;
+        try {
+            user = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(source).setSyntax(ConfigSyntax.CONF));
+        } catch (ConfigException e) {
+            throw new ConfigurationException(source + ": not valid HOCON: " + e.getMessage(), e);
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigurationException("override '" + o + "': expected key=value");
+            }
+            try {
+                Config one = ConfigFactory.parseString(o, ConfigParseOptions.defaults().setOriginDescription("override " + o.substring(0, eq)));
+                user = one.withFallback(user);
+            } catch (ConfigException e) {
+                throw new ConfigurationException("override '" + o + "': " + e.getMessage(), e);
+            }
+        }
+        return fromConfig(user);
+    }
+
+    /** Validates {@code user} (layered over the defaults) into a {@link RunConfig}. */
+    public static RunConfig fromConfig(Config user) {
+        Config defaults = defaults();
+        rejectUnknownKeys(user, defaults);
+        Config c;
+        try {
+            c = user.withFallback(defaults).resolve();
+            return build(c);
+        } catch (ConfigException e) {
+            throw new ConfigurationException(describe(e), e);
+        }
+    }
+
+    private static void rejectUnknownKeys(Config user, Config defaults) {
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String path = e.getKey();
+            if (!defaults.hasPathOrNull(path)) {
+                String origin = e.getValue().origin().description();
+                throw new ConfigurationException("unknown configuration key '" + path + "' (" + origin
+                        + "); see conf/spark-lamb-defaults.conf for the keys that exist" + suggestion(path, defaults));
+            }
+        }
+        // Leaves of the user config whose path runs through a default leaf (e.g. spark-lamb.seed.x) are caught above;
+        // a user leaf replacing a default object is caught by the typed getters below.
+    }
+
+    private static String suggestion(String path, Config defaults) {
+        int dot = path.lastIndexOf('.');
+        String parent = dot < 0 ? "" : path.substring(0, dot);
+        if (!parent.isEmpty() && defaults.hasPath(parent) && defaults.getValue(parent) instanceof com.typesafe.config.ConfigObject o) {
+            Set<String> keys = o.keySet();
+            return "; keys under '" + parent + "': " + keys;
+        }
+        return "";
+    }
+
+    private static String describe(ConfigException e) {
+        String m = e.getMessage();
+        return "configuration: " + m;
+    }
+
+    private static RunConfig build(Config c) {
+        String output = nonEmpty(c, "output");
+        long seed = c.getLong(ROOT + "seed");
+
+        ModelSettings model = new ModelSettings(
+                oneOf(c, "model.preset", List.of("mlp", "lenet")),
+                c.getString(ROOT + "model.config-file"),
+                positiveInt(c, "model.input-height"),
+                positiveInt(c, "model.input-width"),
+                positiveInt(c, "model.input-channels"),
+                atLeast(c, "model.classes", 2));
+
+        DataSettings data = new DataSettings(
+                c.getString(ROOT + "data.train"),
+                c.getString(ROOT + "data.test"),
+                oneOf(c, "data.format", List.of("parquet", "csv")),
+                nonEmpty(c, "data.features-column"),
+                nonEmpty(c, "data.label-column"),
+                atLeast(c, "data.partitions", 0));
+
+        int globalBatch = positiveInt(c, "training.global-batch");
+        int microBatch = positiveInt(c, "training.micro-batch");
+        if (microBatch > globalBatch) {
+            throw new ConfigurationException(ROOT + "training.micro-batch (" + microBatch + ") must not exceed " + ROOT
+                    + "training.global-batch (" + globalBatch + ")");
+        }
+        TrainingSettings training = new TrainingSettings(globalBatch, microBatch,
+                positiveInt(c, "training.epochs"),
+                atLeastLong(c, "training.max-steps", 0),
+                atLeastLong(c, "training.eval-every-steps", 0),
+                positiveDouble(c, "training.progress-every-seconds"),
+                atLeast(c, "training.all-reduce-fan-in", 2));
+
+        OptimizerSettings optimizer = new OptimizerSettings(
+                oneOf(c, "optimizer.name", OptimizerSettings.NAMES),
+                positiveDouble(c, "optimizer.learning-rate.base"),
+                atLeastLong(c, "optimizer.learning-rate.base-batch", 1),
+                oneOf(c, "optimizer.learning-rate.scaling", List.of("sqrt", "none")),
+                inRange(c, "optimizer.learning-rate.warmup-fraction", 0, 1, true),
+                nonNegative(c, "optimizer.learning-rate.decay-power"),
+                nonNegative(c, "optimizer.learning-rate.end"),
+                nonNegative(c, "optimizer.weight-decay"),
+                regexList(c, "optimizer.exclude-from-weight-decay"),
+                c.getIsNull(ROOT + "optimizer.exclude-from-layer-adaptation") ? Optional.empty()
+                        : Optional.of(regexList(c, "optimizer.exclude-from-layer-adaptation")),
+                nonNegative(c, "optimizer.max-gradient-norm"),
+                nonNegative(c, "optimizer.trust-ratio-min"),
+                nonNegative(c, "optimizer.trust-ratio-max"),
+                inRange(c, "optimizer.beta1", 0, 1, false),
+                inRange(c, "optimizer.beta2", 0, 1, false),
+                c.getIsNull(ROOT + "optimizer.epsilon") ? Double.NaN : positiveDouble(c, "optimizer.epsilon"),
+                c.getBoolean(ROOT + "optimizer.bias-correction"),
+                inRange(c, "optimizer.momentum", 0, 1, false),
+                positiveDouble(c, "optimizer.trust-coefficient"));
+        if (optimizer.trustRatioMin() > optimizer.trustRatioMax()) {
+            throw new ConfigurationException(ROOT + "optimizer.trust-ratio-min (" + optimizer.trustRatioMin() + ") must not exceed "
+                    + ROOT + "optimizer.trust-ratio-max (" + optimizer.trustRatioMax() + ")");
+        }
+        try {
+            optimizer.create(1, globalBatch);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(ROOT + "optimizer: " + e.getMessage(), e);
+        }
+
+        SparkSettings spark = new SparkSettings(nonEmpty(c, "spark.master"), nonEmpty(c, "spark.app-name"));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark);
+    }
+
+    private static String nonEmpty(Config c, String key) {
+        String v = c.getString(ROOT + key);
+        if (v.isBlank()) {
+            throw new ConfigurationException(ROOT + key + " must not be empty");
+        }
+        return v;
+    }
+
+    private static String oneOf(Config c, String key, List<String> allowed) {
+        String v = c.getString(ROOT + key);
+        if (!allowed.contains(v)) {
+            throw new ConfigurationException(ROOT + key + ": expected one of " + allowed + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static int positiveInt(Config c, String key) {
+        return atLeast(c, key, 1);
+    }
+
+    private static int atLeast(Config c, String key, int min) {
+        int v = c.getInt(ROOT + key);
+        if (v < min) {
+            throw new ConfigurationException(ROOT + key + " must be >= " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    private static long atLeastLong(Config c, String key, long min) {
+        long v = c.getLong(ROOT + key);
+        if (v < min) {
+            throw new ConfigurationException(ROOT + key + " must be >= " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    private static double positiveDouble(Config c, String key) {
+        double v = c.getDouble(ROOT + key);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new ConfigurationException(ROOT + key + " must be a finite number > 0, got " + v);
+        }
+        return v;
+    }
+
+    private static double nonNegative(Config c, String key) {
+        double v = c.getDouble(ROOT + key);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new ConfigurationException(ROOT + key + " must be a finite number >= 0, got " + v);
+        }
+        return v;
+    }
+
+    private static double inRange(Config c, String key, double lo, double hi, boolean hiInclusive) {
+        double v = c.getDouble(ROOT + key);
+        if (!(v >= lo && (hiInclusive ? v <= hi : v < hi))) {
+            throw new ConfigurationException(ROOT + key + " must be in [" + lo + ", " + hi + (hiInclusive ? "]" : ")") + ", got " + v);
+        }
+        return v;
+    }
+
+    private static List<String> regexList(Config c, String key) {
+        List<String> list = c.getStringList(ROOT + key);
+        for (String r : list) {
+            try {
+                java.util.regex.Pattern.compile(r);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new ConfigurationException(ROOT + key + ": '" + r + "' is not a valid regular expression: " + e.getDescription());
+            }
+        }
+        return List.copyOf(list);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.sparklamb.spark.config;
+
+import dev.sparklamb.optim.AdamConfig;
+import dev.sparklamb.optim.AdamWConfig;
+import dev.sparklamb.optim.LambConfig;
+import dev.sparklamb.optim.LarsConfig;
+import dev.sparklamb.optim.OptimizerConfig;
+import dev.sparklamb.optim.TrustRatioClamp;
+import dev.sparklamb.optim.schedule.LearningRateSchedule;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * The optimizer section of a run's configuration; {@link #create(long, long)} turns it into an optimizer-core config
+ * once the run's length and batch size are known.
+ *
+ * @param epsilon NaN means the optimizer's own default
+ */
+public record OptimizerSettings(
+        String name,
+        double baseLearningRate,
+        long baseBatch,
+        String scaling,
+        double warmupFraction,
+        double decayPower,
+        double endLearningRate,
+        double weightDecay,
+        List<String> excludeFromWeightDecay,
+        Optional<List<String>> excludeFromLayerAdaptation,
+        double maxGradientNorm,
+        double trustRatioMin,
+        double trustRatioMax,
+        double beta1,
+        double beta2,
+        double epsilon,
+        boolean biasCorrection,
+        double momentum,
+        double trustCoefficient) implements Serializable {
+
+    public static final List<String> NAMES = List.of("lamb", "lars", "adamw", "adam");
+
+    /** The peak learning rate for this global batch ({@code sqrt} scaling or none). */
+    public double peakLearningRate(long globalBatch) {
+        return scaling.equals("sqrt") ? LearningRateSchedule.sqrtScaled(baseLearningRate, baseBatch, globalBatch) : baseLearningRate;
+    }
+
+    /** Warmup then polynomial decay over {@code totalSteps}, peak scaled for {@code globalBatch}. */
+    public LearningRateSchedule schedule(long totalSteps, long globalBatch) {
+        long warmup = Math.round(warmupFraction * totalSteps);
+        return LearningRateSchedule.warmupPolynomialDecay(peakLearningRate(globalBatch), warmup, totalSteps, decayPower, endLearningRate);
+    }
+
+    /** The optimizer-core configuration; fails with the config key's name on a bad value. */
+    public OptimizerConfig create(long totalSteps, long globalBatch) {
+        LearningRateSchedule lr = schedule(totalSteps, globalBatch);
+        OptionalDouble clip = maxGradientNorm > 0 ? OptionalDouble.of(maxGradientNorm) : OptionalDouble.empty();
+        Optional<TrustRatioClamp> clamp = trustRatioMin == 0 && trustRatioMax == 0 ? Optional.empty()
+                : Optional.of(new TrustRatioClamp(trustRatioMin, trustRatioMax));
+        return switch (name) {
+            case "lamb" -> new LambConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? LambConfig.DEFAULT_EPSILON : epsilon, weightDecay,
+                    excludeFromWeightDecay, excludeFromLayerAdaptation, biasCorrection, clamp, clip);
+            case "lars" -> new LarsConfig(lr, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
+                    clamp, clip);
+            case "adamw" -> new AdamWConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? AdamWConfig.DEFAULT_EPSILON : epsilon, weightDecay,
+                    excludeFromWeightDecay, clip);
+            case "adam" -> new AdamConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? AdamConfig.DEFAULT_EPSILON : epsilon, weightDecay,
+                    excludeFromWeightDecay, clip);
+            default -> throw new ConfigurationException("spark-lamb.optimizer.name: expected one of " + NAMES + ", got '" + name + "'");
+        };
+    }
+}

@@ -1,0 +1,23 @@
+package dev.sparklamb.spark.config;
+
+import java.io.Serializable;
+
+/**
+ * One run's validated configuration: what {@link ConfigLoader} makes of a HOCON file layered over
+ * {@code conf/spark-lamb-defaults.conf}.
+ */
+public record RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
+                        OptimizerSettings optimizer, SparkSettings spark) implements Serializable {
+
+    public RunConfig withData(DataSettings d) {
+        return new RunConfig(output, seed, model, d, training, optimizer, spark);
+    }
+
+    public RunConfig withTraining(TrainingSettings t) {
+        return new RunConfig(output, seed, model, data, t, optimizer, spark);
+    }
+
+    public RunConfig withOutput(String o) {
+        return new RunConfig(o, seed, model, data, training, optimizer, spark);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.sparklamb.spark.data;
+
+import dev.sparklamb.spark.config.DataSettings;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Reads Parquet or CSV from any Hadoop FileSystem URI (or takes a {@code Dataset<Row>}), checks every row, assigns
+ * examples to partitions pseudo-randomly by id, and caches them as {@link ExampleBlock}s. Nothing is cached, and the
+ * caller gets a {@link DataException} naming the file, row and column, if any row is unusable.
+ */
+public final class DatasetReader {
+
+    static final String FILE_COLUMN = "__spark_lamb_source_file";
+
+    private final SparkSession spark;
+    private final DataSettings settings;
+    private final int featureCount;
+    private final int classes;
+    private final long seed;
+
+    public DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed) {
+        this.spark = spark;
+        this.settings = settings;
+        this.featureCount = featureCount;
+        this.classes = classes;
+        this.seed = seed;
+    }
+
+    /**
+     * @param what "training data" or "test data", for messages
+     */
+    public CachedExamples read(String path, String what) {
+        requireDataAt(path, what);
+        Dataset<Row> df;
+        try {
+            df = settings.format().equals("csv")
+                    ? spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path)
+                    : spark.read().parquet(path);
+        } catch (RuntimeException e) {
+            throw new DataException(what + ": could not read '" + path + "' as " + settings.format() + ": " + rootMessage(e), e);
+        }
+        return fromDataFrame(df, what + " '" + path + "'");
+    }
+
+    /** Decodes, validates and caches {@code df} (a notebook's Dataset, or what {@link #read} loaded). */
+    public CachedExamples fromDataFrame(Dataset<Row> df, String what) {
+        Dataset<Row> withFile = df.withColumn(FILE_COLUMN, functions.input_file_name());
+        RowDecoder decoder = settings.format().equals("csv") && !hasColumn(df, settings.featuresColumn())
+                ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
+                : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), settings.labelColumn(), FILE_COLUMN,
+                featureCount, classes);
+        JavaRDD<DecodedRow> decoded;
+        List<DecodedRow> bad;
+        long count;
+        try {
+            decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
+            bad = decoded.filter(r -> r.problem() != null).take(1);
+            count = bad.isEmpty() ? decoded.count() : 0;
+        } catch (RuntimeException e) {
+            throw new DataException(what + ": could not be read: " + rootMessage(e), e);
+        }
+        if (!bad.isEmpty()) {
+            DecodedRow b = bad.get(0);
+            throw new DataException(what + ": file " + b.file() + ", row " + b.id() + " (0-based, in file order): " + b.problem());
+        }
+        if (count == 0) {
+            throw new DataException(what + ": contains no rows");
+        }
+        int partitions = settings.partitions() > 0 ? settings.partitions() : spark.sparkContext().defaultParallelism();
+        int p = partitions;
+        long s = seed;
+        int d = featureCount;
+        JavaRDD<ExampleBlock> blocks = decoded
+                .mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
+                .partitionBy(new HashPartitioner(p))
+                .mapPartitionsWithIndex((index, rows) -> List.of(toBlock(index, d, rows)).iterator(), true);
+        blocks.persist(StorageLevel.MEMORY_AND_DISK());
+        blocks.setName("spark-lamb examples: " + what);
+        long cached = blocks.map(b -> (long) b.size()).reduce(Long::sum);
+        if (cached != count) {
+            throw new IllegalStateException(what + ": cached " + cached + " examples but decoded " + count);
+        }
+        return new CachedExamples(blocks, count, p, what);
+    }
+
+    private static boolean hasColumn(Dataset<Row> df, String name) {
+        return Arrays.asList(df.columns()).contains(name);
+    }
+
+    /** Pseudo-random, seed-dependent, timing-independent assignment of example ids to partitions. */
+    static int partitionOf(long id, long seed, int partitions) {
+        long z = id * 0x9E3779B97F4A7C15L + seed;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (int) Math.floorMod(z, (long) partitions);
+    }
+
+    private static ExampleBlock toBlock(int partition, int featureCount, java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
+        List<DecodedRow> list = new ArrayList<>();
+        rows.forEachRemaining(t -> list.add(t._2()));
+        list.sort(Comparator.comparingLong(DecodedRow::id));
+        long[] ids = new long[list.size()];
+        float[] x = new float[list.size() * featureCount];
+        int[] y = new int[list.size()];
+        for (int i = 0; i < list.size(); i++) {
+            DecodedRow r = list.get(i);
+            ids[i] = r.id();
+            System.arraycopy(r.features(), 0, x, i * featureCount, featureCount);
+            y[i] = r.label();
+        }
+        return new ExampleBlock(partition, featureCount, ids, x, y);
+    }
+
+    private void requireDataAt(String path, String what) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
+                throw new DataException(what + ": path '" + path + "' does not exist");
+            }
+            FileStatus status = fs.getFileStatus(p);
+            if (status.isDirectory()) {
+                boolean anyData = Arrays.stream(fs.listStatus(p)).anyMatch(f -> !f.getPath().getName().startsWith("_")
+                        && !f.getPath().getName().startsWith("."));
+                if (!anyData) {
+                    throw new DataException(what + ": directory '" + path + "' contains no data files");
+                }
+            } else if (status.getLen() == 0) {
+                throw new DataException(what + ": file '" + path + "' is empty");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            if (e instanceof DataException de) {
+                throw de;
+            }
+            throw new DataException(what + ": cannot access '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+}

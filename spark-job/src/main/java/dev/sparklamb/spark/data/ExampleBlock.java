@@ -1,0 +1,58 @@
+package dev.sparklamb.spark.data;
+
+import java.io.Serializable;
+
+/**
+ * One partition's examples, cached on its executor in the form the network consumes: row-major features
+ * ({@code count x featureCount} floats), integer labels, and each example's global id (its index in the data set,
+ * which the epoch shuffle permutes). Rows are sorted by id, so a block's content never depends on scheduling.
+ */
+public final class ExampleBlock implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int partition;
+    private final int featureCount;
+    private final long[] ids;
+    private final float[] features;
+    private final int[] labels;
+
+    public ExampleBlock(int partition, int featureCount, long[] ids, float[] features, int[] labels) {
+        if (features.length != (long) ids.length * featureCount || labels.length != ids.length) {
+            throw new IllegalArgumentException("inconsistent example block: " + ids.length + " ids, " + labels.length + " labels, "
+                    + features.length + " feature values for " + featureCount + " features each");
+        }
+        this.partition = partition;
+        this.featureCount = featureCount;
+        this.ids = ids;
+        this.features = features;
+        this.labels = labels;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public int featureCount() {
+        return featureCount;
+    }
+
+    public int size() {
+        return ids.length;
+    }
+
+    public long id(int row) {
+        return ids[row];
+    }
+
+    public int label(int row) {
+        return labels[row];
+    }
+
+    /** Copies the features of {@code rows[from .. from+count)} into {@code dst}, row-major. */
+    public void gatherFeatures(int[] rows, int from, int count, float[] dst) {
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(features, rows[from + i] * featureCount, dst, i * featureCount, featureCount);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.sparklamb.spark.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A run's output directory on any Hadoop file system: {@value #METRICS} (one JSON object per step, flushed as it
+ * goes), {@value #MODEL} (the trained network in DL4J's format) and {@value #SUMMARY}. Files other than the metrics
+ * are written under a temporary name and renamed when complete, so a file that exists is whole.
+ */
+public final class RunOutput implements AutoCloseable {
+
+    public static final String METRICS = "metrics.jsonl";
+    public static final String MODEL = "model.zip";
+    public static final String SUMMARY = "summary.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final FileSystem fs;
+    private final Path dir;
+    private FSDataOutputStream metrics;
+
+    private RunOutput(FileSystem fs, Path dir) {
+        this.fs = fs;
+        this.dir = dir;
+    }
+
+    /**
+     * Checks that {@code uri} can be used (absent, or an empty directory) without creating anything.
+     */
+    public static void requireUsable(String uri, Configuration hadoop) {
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (fs.exists(p)) {
+                if (!fs.getFileStatus(p).isDirectory()) {
+                    throw new IllegalArgumentException("spark-lamb.output: '" + uri + "' exists and is a file; expected a new or empty directory");
+                }
+                if (fs.listStatus(p).length > 0) {
+                    throw new IllegalArgumentException("spark-lamb.output: directory '" + uri
+                            + "' is not empty; choose a new directory (nothing in it was changed)");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark-lamb.output: cannot access '" + uri + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates the directory and opens the metrics file. */
+    public static RunOutput create(String uri, Configuration hadoop) {
+        requireUsable(uri, hadoop);
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (!fs.mkdirs(p)) {
+                throw new IllegalArgumentException("spark-lamb.output: cannot create directory '" + uri + "'");
+            }
+            RunOutput out = new RunOutput(fs, fs.makeQualified(p));
+            out.metrics = fs.create(new Path(p, METRICS), false);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("spark-lamb.output: cannot write to '" + uri + "': " + e.getMessage(), e);
+        }
+    }
+
+    public String uri() {
+        return dir.toString();
+    }
+
+    public void writeStep(StepMetrics m) {
+        try {
+            metrics.write(JSON.writeValueAsBytes(m.toMap()));
+            metrics.write('\n');
+            metrics.hflush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + new Path(dir, METRICS), e);
+        }
+    }
+
+    /** Writes {@code name} through {@code writer} under a temporary name, then renames it into place. */
+    public void writeAtomically(String name, IoWriter writer) {
+        Path tmp = new Path(dir, "." + name + ".tmp");
+        Path target = new Path(dir, name);
+        try {
+            try (OutputStream o = fs.create(tmp, true)) {
+                writer.write(o);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename " + tmp + " -> " + target + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + target, e);
+        }
+    }
+
+    public void writeSummary(Map<String, Object> summary) {
+        writeAtomically(SUMMARY, o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (metrics != null) {
+                metrics.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing " + new Path(dir, METRICS), e);
+        }
+    }
+
+    /** Writes one file's bytes. */
+    @FunctionalInterface
+    public interface IoWriter {
+        void write(OutputStream out) throws IOException;
+    }
+}

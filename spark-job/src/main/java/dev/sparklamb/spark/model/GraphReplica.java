@@ -1,0 +1,60 @@
+package dev.sparklamb.spark.model;
+
+import dev.sparklamb.optim.TensorLayout;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/** A {@link ComputationGraph} replica with one input and one output. */
+final class GraphReplica extends Replica {
+
+    private final ComputationGraph graph;
+    private final TensorLayout layout;
+
+    GraphReplica(ComputationGraph graph) {
+        if (graph.getNumInputArrays() != 1 || graph.getNumOutputArrays() != 1) {
+            throw new IllegalArgumentException("computation graphs with one input and one output are supported; this one has "
+                    + graph.getNumInputArrays() + " inputs and " + graph.getNumOutputArrays() + " outputs");
+        }
+        this.graph = graph;
+        this.layout = MultiLayerReplica.layoutOf(graph.paramTable());
+    }
+
+    @Override
+    public Model network() {
+        return graph;
+    }
+
+    @Override
+    public TensorLayout layout() {
+        return layout;
+    }
+
+    @Override
+    protected void fit(INDArray features, INDArray labels) {
+        graph.setInputs(features);
+        graph.setLabels(labels);
+        graph.computeGradientAndScore();
+    }
+
+    @Override
+    protected INDArray flatGradient() {
+        return graph.gradient().gradient();
+    }
+
+    @Override
+    protected double score() {
+        return graph.score();
+    }
+
+    @Override
+    public INDArray output(INDArray features) {
+        return graph.outputSingle(false, features);
+    }
+
+    @Override
+    public double meanLoss(INDArray features, INDArray labels) {
+        return graph.score(new DataSet(features, labels), false);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sparklamb.spark.model;
+
+import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.ModelSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The networks a run can train: the built-in presets, or any DL4J configuration JSON. DL4J's own updater is set to
+ * {@link NoOp}: the optimizer is optimizer-core's, applied by the trainer.
+ */
+public final class ModelFactory {
+
+    private ModelFactory() {
+    }
+
+    public static ModelSpec spec(ModelSettings settings, long seed, Configuration hadoop) {
+        if (!settings.configFile().isEmpty()) {
+            return fromFile(settings.configFile(), hadoop);
+        }
+        return switch (settings.preset()) {
+            case "mlp" -> ModelSpec.of(mlp(settings, seed), "mlp");
+            case "lenet" -> ModelSpec.of(lenet(settings, seed), "lenet");
+            default -> throw new ConfigurationException("spark-lamb.model.preset: expected one of [mlp, lenet], got '" + settings.preset() + "'");
+        };
+    }
+
+    /** 784-512-256-10 (for 28x28 inputs) ReLU MLP with a softmax output. */
+    public static MultiLayerConfiguration mlp(ModelSettings s, long seed) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(new NoOp())
+                .weightInit(WeightInit.RELU)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(s.inputSize()).nOut(512).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(256).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(s.classes())
+                        .weightInit(WeightInit.XAVIER).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(s.inputSize()))
+                .build();
+    }
+
+    /** LeNet-style CNN: conv5x5x20, maxpool 2, conv5x5x50, maxpool 2, dense 500, softmax. Input given flattened. */
+    public static MultiLayerConfiguration lenet(ModelSettings s, long seed) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(new NoOp())
+                .weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).stride(1, 1).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).stride(1, 1).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(s.classes()).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(s.inputHeight(), s.inputWidth(), s.inputChannels()))
+                .build();
+    }
+
+    /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */
+    public static ModelSpec fromFile(String path, Configuration hadoop) {
+        String json;
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (!fs.exists(p)) {
+                throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "' does not exist");
+            }
+            try (InputStream in = fs.open(p)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                in.transferTo(out);
+                json = out.toString(StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("spark-lamb.model.config-file: cannot read '" + path + "': " + e.getMessage(), e);
+        }
+        RuntimeException asMultiLayer;
+        try {
+            if (json.contains("\"vertices\"")) {
+                return ModelSpec.of(ComputationGraphConfiguration.fromJson(json), path);
+            }
+            return ModelSpec.of(MultiLayerConfiguration.fromJson(json), path);
+        } catch (RuntimeException e) {
+            asMultiLayer = e;
+        }
+        throw new ConfigurationException("spark-lamb.model.config-file: '" + path
+                + "' is not a DL4J MultiLayerConfiguration or ComputationGraphConfiguration JSON: " + asMultiLayer.getMessage(), asMultiLayer);
+    }
+}

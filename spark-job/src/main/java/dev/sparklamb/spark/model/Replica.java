@@ -1,0 +1,84 @@
+package dev.sparklamb.spark.model;
+
+import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.optim.kernel.DenseTensor;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One DL4J network instance as the trainer uses it: parameters in and out as flat float vectors (DL4J's own
+ * flattening order), summed gradients, and forward passes. {@link MultiLayerReplica} and {@link GraphReplica} adapt
+ * the two DL4J network kinds.
+ */
+public abstract class Replica {
+
+    private long parameterVersion = -1;
+
+    /** The DL4J network. */
+    public abstract Model network();
+
+    /** Named tensors in flattening order (DL4J's {@code paramTable()} keys, e.g. {@code 0_W}). */
+    public abstract TensorLayout layout();
+
+    /** DL4J's flat parameter vector (a view: writing it changes the network). */
+    public INDArray flatParameters() {
+        return network().params();
+    }
+
+    /** Number of parameters. */
+    public long parameterCount() {
+        return network().numParams();
+    }
+
+    /** Copies {@code flat} into the network's parameters, unless they already hold {@code version}. */
+    public void setParameters(float[] flat, long version) {
+        if (version >= 0 && version == parameterVersion) {
+            return;
+        }
+        if (flat.length != parameterCount()) {
+            throw new IllegalArgumentException("parameter vector has " + flat.length + " values; the network has " + parameterCount());
+        }
+        DenseTensor.of(flatParameters(), "parameters", "parameter").write(0, flat, flat.length);
+        parameterVersion = version;
+    }
+
+    /** A copy of the parameters. */
+    public float[] parameters() {
+        float[] out = new float[(int) parameterCount()];
+        DenseTensor.of(flatParameters(), "parameters", "parameter").read(0, out, out.length);
+        return out;
+    }
+
+    /**
+     * Adds the gradient of the loss summed over the examples (DL4J's {@code computeGradientAndScore} gives the sum
+     * over the minibatch) to {@code gradientSum}, and returns the summed loss.
+     */
+    public double addGradient(INDArray features, INDArray labels, float[] gradientSum) {
+        fit(features, labels);
+        INDArray g = flatGradient();
+        DenseTensor dense = DenseTensor.of(g, "gradient", "gradient");
+        int n = gradientSum.length;
+        float[] chunk = new float[Math.min(n, 1 << 16)];
+        for (int from = 0; from < n; from += chunk.length) {
+            int count = Math.min(chunk.length, n - from);
+            dense.read(from, chunk, count);
+            for (int i = 0; i < count; i++) {
+                gradientSum[from + i] += chunk[i];
+            }
+        }
+        return score() * features.size(0);
+    }
+
+    /** Sets inputs and labels and runs {@code computeGradientAndScore}. */
+    protected abstract void fit(INDArray features, INDArray labels);
+
+    protected abstract INDArray flatGradient();
+
+    protected abstract double score();
+
+    /** Network output (class probabilities for a softmax output layer). */
+    public abstract INDArray output(INDArray features);
+
+    /** Mean loss over the examples, as the output layer's loss function defines it. */
+    public abstract double meanLoss(INDArray features, INDArray labels);
+}

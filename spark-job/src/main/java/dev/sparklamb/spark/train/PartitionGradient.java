@@ -1,0 +1,49 @@
+package dev.sparklamb.spark.train;
+
+import dev.sparklamb.spark.data.BatchPlan;
+import dev.sparklamb.spark.data.BatchShare;
+import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.model.Replica;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One partition's work in one step: load the step's parameters into the replica, pick the partition's share of the
+ * global batch, and sum the gradient over it in micro-batches of at most {@code microBatch} examples.
+ */
+public final class PartitionGradient {
+
+    private PartitionGradient() {
+    }
+
+    public static GradientPart compute(int index, Replica replica, ExampleBlock block, float[] parameters, long parameterVersion,
+                                       BatchPlan plan, long step, int microBatch, int classes) {
+        long t0 = System.nanoTime();
+        replica.setParameters(parameters, parameterVersion);
+        long t1 = System.nanoTime();
+        int[] rows = BatchShare.rows(block, plan.permutation(plan.epochOf(step)), plan.firstPosition(step), plan.globalBatch());
+        float[] gradient = new float[parameters.length];
+        double loss = 0;
+        for (int from = 0; from < rows.length; from += microBatch) {
+            int count = Math.min(microBatch, rows.length - from);
+            INDArray[] batch = batch(block, rows, from, count, classes);
+            loss += replica.addGradient(batch[0], batch[1], gradient);
+        }
+        long t2 = System.nanoTime();
+        return new GradientPart(index, gradient, loss, rows.length, t2 - t1, t1 - t0);
+    }
+
+    /** Features {@code [count, featureCount]} and one-hot labels {@code [count, classes]} of the given rows. */
+    static INDArray[] batch(ExampleBlock block, int[] rows, int from, int count, int classes) {
+        float[] x = new float[count * block.featureCount()];
+        block.gatherFeatures(rows, from, count, x);
+        float[] y = new float[count * classes];
+        for (int i = 0; i < count; i++) {
+            y[i * classes + block.label(rows[from + i])] = 1f;
+        }
+        return new INDArray[] {
+            Nd4j.createFromArray(x).reshape(count, block.featureCount()),
+            Nd4j.createFromArray(y).reshape(count, classes)
+        };
+    }
+}
