@@ -39,7 +39,7 @@ final class AdaptiveMomentOptimizer implements Optimizer {
     public StepResult step(NamedTensors params, NamedTensors gradients, double gradientScale, OptimizerState state) {
         LayoutCache.Entry layoutInfo = cache.get(params.layout(), rule.excludeFromWeightDecay(), rule.excludeFromLayerAdaptation());
         ChunkPlan plan = layoutInfo.plan();
-        PreparedStep prepared = PreparedStep.prepare(config.name(), params, gradients, gradientScale, state, rule.maxGradientNorm(),
+        PreparedStep prepared = PreparedStep.prepare(config.name(), true, params, gradients, gradientScale, state, rule.maxGradientNorm(),
                 plan, executor);
         TensorLayout layout = params.layout();
         long t = state.step() + 1;
@@ -47,10 +47,9 @@ final class AdaptiveMomentOptimizer implements Optimizer {
         Kernels.Moments[] coefficients = new Kernels.Moments[layout.size()];
         for (int i = 0; i < layout.size(); i++) {
             boolean decays = layoutInfo.weightDecay().included(i);
-            coefficients[i] = new Kernels.Moments(prepared.effectiveScale,
-                    decays ? (float) rule.coupledWeightDecay() : 0f, (float) rule.beta1(), (float) rule.beta2(),
-                    (float) rule.correction(rule.beta1(), t), (float) rule.correction(rule.beta2(), t),
-                    (float) rule.epsilon(), decays ? (float) rule.decoupledWeightDecay() : 0f);
+            coefficients[i] = Kernels.Moments.of(prepared.effectiveScale, decays ? rule.coupledWeightDecay() : 0, rule.beta1(),
+                    rule.beta2(), rule.correction(rule.beta1(), t), rule.correction(rule.beta2(), t), rule.epsilon(),
+                    decays ? rule.decoupledWeightDecay() : 0);
         }
         double[] ratios = new double[layout.size()];
         Arrays.fill(ratios, 1.0);

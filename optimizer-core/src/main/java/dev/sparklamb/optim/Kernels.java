@@ -26,8 +26,15 @@ final class Kernels {
     }
 
     /** Coefficients of the Adam-family update for one tensor at one step. */
-    record Moments(float gradScale, float coupledDecay, float beta1, float beta2, float correction1, float correction2,
-                   float epsilon, float decoupledDecay) {
+    record Moments(float gradScale, float coupledDecay, float beta1, float beta2, float oneMinusBeta1, float oneMinusBeta2,
+                   float correction1, float correction2, float epsilon, float decoupledDecay) {
+
+        /** Rounds each coefficient to float32 once; {@code 1 - beta} is formed in double first (1f - 0.999f is not 0.001). */
+        static Moments of(double gradScale, double coupledDecay, double beta1, double beta2, double correction1, double correction2,
+                          double epsilon, double decoupledDecay) {
+            return new Moments((float) gradScale, (float) coupledDecay, (float) beta1, (float) beta2, (float) (1.0 - beta1),
+                    (float) (1.0 - beta2), (float) correction1, (float) correction2, (float) epsilon, (float) decoupledDecay);
+        }
     }
 
     /**
@@ -35,7 +42,7 @@ final class Kernels {
      * chunk {@code w}, and returns {@code {|w|^2, |u|^2}} over the chunk (u as in {@link #applyUpdate}).
      */
     static void updateMoments(Moments k, float[] g, float[] w, float[] m, float[] v, int from, int n, double[] out) {
-        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = 1f - k.beta1, ob2 = 1f - k.beta2;
+        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = k.oneMinusBeta1, ob2 = k.oneMinusBeta2;
         final float c1 = k.correction1, c2 = k.correction2, eps = k.epsilon, dwd = k.decoupledDecay;
         double sw = 0;
         double su = 0;
@@ -66,7 +73,7 @@ final class Kernels {
 
     /** One pass for optimizers without a trust ratio: moments and parameters updated together. */
     static void updateMomentsAndApply(Moments k, float stepSize, float[] g, float[] w, float[] m, float[] v, int from, int n) {
-        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = 1f - k.beta1, ob2 = 1f - k.beta2;
+        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = k.oneMinusBeta1, ob2 = k.oneMinusBeta2;
         final float c1 = k.correction1, c2 = k.correction2, eps = k.epsilon, dwd = k.decoupledDecay;
         for (int i = 0; i < n; i++) {
             float wi = w[i];
@@ -81,8 +88,9 @@ final class Kernels {
     }
 
     /** LARS: {@code m = b m + (1-b)(s g + wd w)}; returns {@code {|w|^2, |m|^2}} over the chunk. */
-    static void updateMomentum(float gradScale, float beta, float decay, float[] g, float[] w, float[] m, int from, int n, double[] out) {
-        final float ob = 1f - beta;
+    static void updateMomentum(float gradScale, float beta, float oneMinusBeta, float decay, float[] g, float[] w, float[] m, int from,
+                               int n, double[] out) {
+        final float ob = oneMinusBeta;
         double sw = 0;
         double sm = 0;
         for (int i = 0; i < n; i++) {

@@ -31,11 +31,12 @@ final class LarsOptimizer implements Optimizer {
         LayoutCache.Entry layoutInfo = cache.get(params.layout(), config.excludeFromWeightDecay(),
                 config.effectiveLayerAdaptationExclusions());
         ChunkPlan plan = layoutInfo.plan();
-        PreparedStep prepared = PreparedStep.prepare(config.name(), params, gradients, gradientScale, state, config.maxGradientNorm(),
+        PreparedStep prepared = PreparedStep.prepare(config.name(), false, params, gradients, gradientScale, state, config.maxGradientNorm(),
                 plan, executor);
         TensorLayout layout = params.layout();
         double lr = config.learningRate().rate(state.step());
         float beta = (float) config.momentum();
+        float oneMinusBeta = (float) (1.0 - config.momentum());
         float[] decay = new float[layout.size()];
         for (int i = 0; i < layout.size(); i++) {
             decay[i] = layoutInfo.weightDecay().included(i) ? (float) config.weightDecay() : 0f;
@@ -49,7 +50,7 @@ final class LarsOptimizer implements Optimizer {
             int n = plan.count(c);
             g[i].read(from, s.a, n);
             w[i].read(from, s.b, n);
-            Kernels.updateMomentum(scale, beta, decay[i], s.a, s.b, state.first(i), from, n, out);
+            Kernels.updateMomentum(scale, beta, oneMinusBeta, decay[i], s.a, s.b, state.first(i), from, n, out);
         });
         double[] sw = plan.sumPerTensor(partial, 0);
         double[] sm = plan.sumPerTensor(partial, 1);

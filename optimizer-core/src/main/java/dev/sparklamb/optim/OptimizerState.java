@@ -116,11 +116,20 @@ public final class OptimizerState {
     /**
      * Fails unless this state was made by {@code optimizerName} for exactly {@code params}' tensors.
      */
-    void requireCompatible(String optimizerName, TensorLayout params) {
+    void requireCompatible(String optimizerName, boolean withSecondMoment, TensorLayout params) {
         if (!optimizer.equals(optimizerName)) {
             throw new IllegalArgumentException("optimizer state belongs to '" + optimizer + "' but the optimizer is '" + optimizerName + "'");
         }
+        if (hasSecondMoment() != withSecondMoment) {
+            throw new IllegalArgumentException("optimizer state for '" + optimizer + "' " + (hasSecondMoment() ? "has" : "lacks")
+                    + " a second moment, but " + optimizerName + (withSecondMoment ? " needs one" : " keeps none"));
+        }
         params.requireSameAs(layout, "optimizer state");
+    }
+
+    /** Whether the named optimizer keeps a second moment (all but LARS). */
+    static boolean keepsSecondMoment(String optimizerName) {
+        return !optimizerName.equals("lars");
     }
 
     /** Bitwise equality of step, layout and every moment element. */

@@ -84,7 +84,7 @@ public final class OptimizerStateCodec {
             throw new StateFormatException(source + ": optimizer state was written by '" + state.optimizer() + "', expected '" + optimizer + "'");
         }
         try {
-            layout.requireSameAs(state.layout(), "saved optimizer state");
+            state.requireCompatible(optimizer, OptimizerState.keepsSecondMoment(optimizer), layout);
         } catch (IllegalArgumentException e) {
             throw new StateFormatException(source + ": " + e.getMessage(), e);
         }
@@ -111,7 +111,8 @@ public final class OptimizerStateCodec {
             if (count < 1 || count > MAX_TENSORS) {
                 throw corrupt(source, "tensor count " + count);
             }
-            List<TensorSpec> specs = new ArrayList<>(Math.min(count, 1024));
+            List<String> names = new ArrayList<>(Math.min(count, 1024));
+            List<long[]> shapes = new ArrayList<>(Math.min(count, 1024));
             for (int i = 0; i < count; i++) {
                 String name = data.readUTF();
                 int rank = data.readUnsignedByte();
@@ -122,7 +123,8 @@ public final class OptimizerStateCodec {
                 for (int d = 0; d < rank; d++) {
                     shape[d] = data.readLong();
                 }
-                specs.add(new TensorSpec(name, shape));
+                names.add(name);
+                shapes.add(shape);
             }
             int slots = data.readUnsignedByte();
             long headerCrc = crc.getValue();
@@ -132,6 +134,10 @@ public final class OptimizerStateCodec {
             }
             if (slots != 1 && slots != 2) {
                 throw corrupt(source, "moment slot count " + slots);
+            }
+            List<TensorSpec> specs = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                specs.add(new TensorSpec(names.get(i), shapes.get(i)));
             }
             TensorLayout layout = new TensorLayout(specs);
             crc.reset();
@@ -147,7 +153,7 @@ public final class OptimizerStateCodec {
             throw new StateFormatException(source + ": optimizer state is truncated (ended early)", e);
         } catch (StateFormatException e) {
             throw e;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
             throw new StateFormatException(source + ": optimizer state is corrupt: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StateFormatException(source + ": could not read optimizer state: " + e.getMessage(), e);

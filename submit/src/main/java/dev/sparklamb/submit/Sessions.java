@@ -1,0 +1,28 @@
+package dev.sparklamb.submit;
+
+import dev.sparklamb.spark.config.SparkSettings;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Creates the CLI's Spark session: spark-submit's settings win; the configuration's master is only a default. */
+final class Sessions {
+
+    private Sessions() {
+    }
+
+    static SparkSession create(SparkSettings settings) {
+        SparkConf conf = new SparkConf(true);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(settings.master());
+        }
+        conf.setIfMissing("spark.app.name", settings.appName());
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        if (conf.get("spark.master").startsWith("local")) {
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}
