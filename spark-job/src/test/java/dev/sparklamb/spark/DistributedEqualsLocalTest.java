@@ -51,12 +51,16 @@ class DistributedEqualsLocalTest {
     }
 
     static float[] local(RunConfig config) {
+        return local(config, DATA);
+    }
+
+    static float[] local(RunConfig config, TestSpark.Synthetic data) {
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), new Configuration());
-        BatchPlan plan = new BatchPlan(DATA.labels().length, config.training().globalBatch(), config.training().epochs(),
+        BatchPlan plan = new BatchPlan(data.labels().length, config.training().globalBatch(), config.training().epochs(),
                 config.training().maxSteps(), config.seed());
         OptimizerConfig opt = config.optimizer().create(plan.totalSteps(), plan.globalBatch());
         return new LocalTrainer(spec, config.training().microBatch(), config.model().classes())
-                .train(DATA.block(), plan, opt, plan.totalSteps()).parameters();
+                .train(data.block(), plan, opt, plan.totalSteps()).parameters();
     }
 
     static void assertClose(float[] actual, float[] expected, double relative) {
