@@ -1,6 +1,7 @@
 package dev.sparklamb.spark.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparklamb.spark.config.ConfigurationException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -42,15 +43,15 @@ public final class RunOutput implements AutoCloseable {
             FileSystem fs = p.getFileSystem(hadoop);
             if (fs.exists(p)) {
                 if (!fs.getFileStatus(p).isDirectory()) {
-                    throw new IllegalArgumentException("spark-lamb.output: '" + uri + "' exists and is a file; expected a new or empty directory");
+                    throw new ConfigurationException("spark-lamb.output: '" + uri + "' exists and is a file; expected a new or empty directory");
                 }
                 if (fs.listStatus(p).length > 0) {
-                    throw new IllegalArgumentException("spark-lamb.output: directory '" + uri
+                    throw new ConfigurationException("spark-lamb.output: directory '" + uri
                             + "' is not empty; choose a new directory (nothing in it was changed)");
                 }
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("spark-lamb.output: cannot access '" + uri + "': " + e.getMessage(), e);
+            throw new ConfigurationException("spark-lamb.output: cannot access '" + uri + "': " + e.getMessage(), e);
         }
     }
 
@@ -61,13 +62,13 @@ public final class RunOutput implements AutoCloseable {
             Path p = new Path(uri);
             FileSystem fs = p.getFileSystem(hadoop);
             if (!fs.mkdirs(p)) {
-                throw new IllegalArgumentException("spark-lamb.output: cannot create directory '" + uri + "'");
+                throw new ConfigurationException("spark-lamb.output: cannot create directory '" + uri + "'");
             }
             RunOutput out = new RunOutput(fs, fs.makeQualified(p));
             out.metrics = fs.create(new Path(p, METRICS), false);
             return out;
         } catch (IOException e) {
-            throw new IllegalArgumentException("spark-lamb.output: cannot write to '" + uri + "': " + e.getMessage(), e);
+            throw new ConfigurationException("spark-lamb.output: cannot write to '" + uri + "': " + e.getMessage(), e);
         }
     }
 

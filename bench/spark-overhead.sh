@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Spark overhead benchmark (issue: spark-job targets). Runs, in one JVM and alternating rounds, the same LAMB
+# training step on real MNIST in-process (no Spark) and through Spark, and prints medians and the step time split.
+#   bench/spark-overhead.sh [master] [partitions] [global-batch] [micro-batch] [steps-per-round] [rounds]
+# Examples:
+#   bench/spark-overhead.sh local[2] 1 16384 2048 8 3                 # P = 1 overhead
+#   bench/spark-overhead.sh 'local-cluster[2,1,3072]' 2 16384 2048 8 3  # P = 2, separate executor JVMs
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+submit/fetch-data.sh mnist-raw >/dev/null
+mvn -B -q -ntp install -DskipTests -pl optimizer-core,spark-job >/dev/null
+mvn -B -q -ntp test-compile -pl spark-job >/dev/null
+mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
+flags=(-XX:+IgnoreUnrecognizedVMOptions)
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  flags+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+flags+=(--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
+# local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
+case "${1:-local[2]}" in local-cluster*) export SPARK_TESTING=1 ;; esac
+mkdir -p target/bench-spark-home
+exec java -Xmx8g "${flags[@]}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \
+  -Dsparklamb.java17.flags="${flags[*]}" -Dlog4j2.configurationFile="$here/conf/log4j2.properties" \
+  -cp "spark-job/target/test-classes:spark-job/target/classes:$(cat spark-job/target/bench-cp.txt)" \
+  dev.sparklamb.spark.bench.SparkOverheadBench "${1:-local[2]}" "${2:-1}" "${3:-16384}" "${4:-2048}" "${5:-8}" "${6:-3}" "$here/data/mnist/raw"

@@ -1,0 +1,294 @@
+package dev.sparklamb.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.sparklamb.optim.AdamConfig;
+import dev.sparklamb.optim.AdamWConfig;
+import dev.sparklamb.optim.LambConfig;
+import dev.sparklamb.optim.LarsConfig;
+import dev.sparklamb.optim.OptimizerConfig;
+import dev.sparklamb.spark.config.ConfigLoader;
+import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.RunConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link ConfigLoader}: the documented defaults, rejection of unknown keys and bad values (naming the key), overrides. */
+class ConfigLoaderTest {
+
+    static RunConfig load(String hocon, String... overrides) {
+        return ConfigLoader.load(hocon, "test.conf", List.of(overrides));
+    }
+
+    static ConfigurationException rejected(String hocon, String... overrides) {
+        Throwable e = catchThrowable(() -> load(hocon, overrides));
+        assertThat(e).as("configuration %s %s", hocon, List.of(overrides)).isInstanceOf(ConfigurationException.class);
+        return (ConfigurationException) e;
+    }
+
+    @Test
+    void defaultsFileLoadsIntoTheDocumentedValues() {
+        RunConfig c = load("");
+        assertThat(c.output()).isEqualTo("runs/spark-lamb");
+        assertThat(c.seed()).isEqualTo(12345L);
+        assertThat(c.model().preset()).isEqualTo("mlp");
+        assertThat(c.model().configFile()).isEmpty();
+        assertThat(c.model().inputSize()).isEqualTo(784);
+        assertThat(c.model().classes()).isEqualTo(10);
+        assertThat(c.data().train()).isEmpty();
+        assertThat(c.data().hasTest()).isFalse();
+        assertThat(c.data().format()).isEqualTo("parquet");
+        assertThat(c.data().featuresColumn()).isEqualTo("features");
+        assertThat(c.data().labelColumn()).isEqualTo("label");
+        assertThat(c.data().partitions()).isZero();
+        assertThat(c.training().globalBatch()).isEqualTo(8192);
+        assertThat(c.training().microBatch()).isEqualTo(512);
+        assertThat(c.training().epochs()).isEqualTo(10);
+        assertThat(c.training().maxSteps()).isZero();
+        assertThat(c.training().evalEverySteps()).isZero();
+        assertThat(c.training().progressEverySeconds()).isEqualTo(10.0);
+        assertThat(c.training().allReduceFanIn()).isEqualTo(8);
+        assertThat(c.optimizer().name()).isEqualTo("lamb");
+        assertThat(c.optimizer().baseBatch()).isEqualTo(512L);
+        assertThat(c.optimizer().scaling()).isEqualTo("sqrt");
+        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
+        assertThat(Double.isNaN(c.optimizer().epsilon())).as("epsilon null -> optimizer's own default").isTrue();
+        assertThat(c.spark().master()).isEqualTo("local[*]");
+        assertThat(c.spark().appName()).isEqualTo("spark-lamb");
+    }
+
+    @Test
+    void defaultsResourceIsTheDocumentedFile() throws Exception {
+        String onClasspath;
+        try (var in = ConfigLoader.class.getClassLoader().getResourceAsStream(ConfigLoader.DEFAULTS_RESOURCE)) {
+            assertThat(in).isNotNull();
+            onClasspath = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        java.nio.file.Path conf = java.nio.file.Path.of(System.getProperty("sparklamb.project.dir", ".."), "conf", "spark-lamb-defaults.conf");
+        if (java.nio.file.Files.exists(conf)) {
+            assertThat(onClasspath).isEqualTo(java.nio.file.Files.readString(conf));
+        }
+    }
+
+    @Test
+    void unknownKeyIsRejectedNamingItsPath() {
+        ConfigurationException e = rejected("spark-lamb.training.globl-batch = 100");
+        assertThat(e.getMessage()).contains("spark-lamb.training.globl-batch").contains("global-batch");
+    }
+
+    @Test
+    void unknownKeyInAnOverrideIsRejected() {
+        ConfigurationException e = rejected("", "spark-lamb.optimizer.bta1=0.8");
+        assertThat(e.getMessage()).contains("spark-lamb.optimizer.bta1");
+    }
+
+    @Test
+    void unknownTopLevelKeyIsRejected() {
+        assertThat(rejected("foo = 1").getMessage()).contains("foo");
+    }
+
+    @Test
+    void keyBelowALeafIsRejected() {
+        assertThat(rejected("spark-lamb.seed.x = 1").getMessage()).contains("spark-lamb.seed");
+    }
+
+    @Test
+    void leafReplacingASectionIsRejected() {
+        assertThat(rejected("spark-lamb.model = 5").getMessage()).contains("spark-lamb.model");
+    }
+
+    @Test
+    void wrongTypeIsRejectedNamingTheKey() {
+        ConfigurationException e = rejected("spark-lamb.training.epochs = \"ten\"");
+        assertThat(e.getMessage()).contains("spark-lamb.training.epochs");
+    }
+
+    @Test
+    void wrongTypeForABooleanIsRejectedNamingTheKey() {
+        assertThat(rejected("spark-lamb.optimizer.bias-correction = maybe").getMessage()).contains("spark-lamb.optimizer.bias-correction");
+    }
+
+    @Test
+    void microBatchLargerThanGlobalBatchIsRejected() {
+        ConfigurationException e = rejected("spark-lamb.training { global-batch = 64, micro-batch = 128 }");
+        assertThat(e.getMessage()).contains("spark-lamb.training.micro-batch").contains("spark-lamb.training.global-batch")
+                .contains("128").contains("64");
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "training.global-batch, 0",
+        "training.global-batch, -8",
+        "training.micro-batch, 0",
+        "training.micro-batch, -1",
+        "training.epochs, 0",
+        "training.max-steps, -1",
+        "training.all-reduce-fan-in, 1",
+        "data.partitions, -1",
+        "model.classes, 1",
+        "model.input-height, 0",
+        "optimizer.learning-rate.base, NaN",
+        "optimizer.learning-rate.base, -0.001",
+        "optimizer.learning-rate.base, 0",
+        "optimizer.learning-rate.base, Infinity",
+        "optimizer.learning-rate.base-batch, 0",
+        "optimizer.learning-rate.warmup-fraction, 1.5",
+        "optimizer.learning-rate.end, -1",
+        "optimizer.weight-decay, -0.01",
+        "optimizer.weight-decay, NaN",
+        "optimizer.beta1, 1",
+        "optimizer.beta1, 1.5",
+        "optimizer.beta1, -0.1",
+        "optimizer.beta2, 1.0",
+        "optimizer.epsilon, 0",
+        "optimizer.epsilon, -1e-8",
+        "optimizer.momentum, 1",
+        "optimizer.trust-coefficient, 0",
+        "optimizer.max-gradient-norm, -1",
+        "training.progress-every-seconds, 0",
+    })
+    void outOfRangeValueIsRejectedNamingTheKey(String key, String value) {
+        ConfigurationException e = rejected("spark-lamb." + key + " = " + value);
+        assertThat(e.getMessage()).contains("spark-lamb." + key);
+        ConfigurationException viaOverride = rejected("", "spark-lamb." + key + "=" + value);
+        assertThat(viaOverride.getMessage()).contains("spark-lamb." + key);
+    }
+
+    @Test
+    void unknownOptimizerIsRejected() {
+        assertThat(rejected("spark-lamb.optimizer.name = sgd").getMessage()).contains("spark-lamb.optimizer.name").contains("sgd")
+                .contains("lamb");
+    }
+
+    @Test
+    void unknownPresetIsRejected() {
+        assertThat(rejected("spark-lamb.model.preset = resnet").getMessage()).contains("spark-lamb.model.preset").contains("resnet")
+                .contains("mlp");
+    }
+
+    @Test
+    void unknownDataFormatIsRejected() {
+        assertThat(rejected("spark-lamb.data.format = json").getMessage()).contains("spark-lamb.data.format").contains("json")
+                .contains("parquet");
+    }
+
+    @Test
+    void unknownScalingIsRejected() {
+        assertThat(rejected("spark-lamb.optimizer.learning-rate.scaling = linear").getMessage())
+                .contains("spark-lamb.optimizer.learning-rate.scaling");
+    }
+
+    @Test
+    void badRegexIsRejectedNamingTheKey() {
+        ConfigurationException e = rejected("spark-lamb.optimizer.exclude-from-weight-decay = [\"_b$\", \"(\"]");
+        assertThat(e.getMessage()).contains("spark-lamb.optimizer.exclude-from-weight-decay").contains("'('");
+        ConfigurationException la = rejected("spark-lamb.optimizer.exclude-from-layer-adaptation = [\"[\"]");
+        assertThat(la.getMessage()).contains("spark-lamb.optimizer.exclude-from-layer-adaptation");
+    }
+
+    @Test
+    void trustRatioMinAboveMaxIsRejected() {
+        assertThat(rejected("spark-lamb.optimizer { trust-ratio-min = 2, trust-ratio-max = 1 }").getMessage())
+                .contains("spark-lamb.optimizer.trust-ratio-min");
+    }
+
+    @Test
+    void emptyOutputIsRejected() {
+        assertThat(rejected("spark-lamb.output = \"\"").getMessage()).contains("spark-lamb.output");
+    }
+
+    @Test
+    void invalidHoconIsRejectedNamingTheSource() {
+        assertThat(rejected("spark-lamb { training {").getMessage()).contains("test.conf");
+    }
+
+    @Test
+    void overrideWithoutEqualsSignIsRejected() {
+        assertThat(rejected("", "spark-lamb.training.epochs").getMessage()).contains("spark-lamb.training.epochs").contains("key=value");
+    }
+
+    @Test
+    void overridesWinOverTheFileAndTheLastOverrideWins() {
+        String file = "spark-lamb { training { epochs = 3, global-batch = 1024 }, optimizer.name = adamw }";
+        RunConfig c = load(file, "spark-lamb.training.epochs=7", "spark-lamb.optimizer.name=lars", "spark-lamb.optimizer.name=adam");
+        assertThat(c.training().epochs()).isEqualTo(7);
+        assertThat(c.training().globalBatch()).as("file value not overridden").isEqualTo(1024);
+        assertThat(c.optimizer().name()).isEqualTo("adam");
+        assertThat(c.training().microBatch()).as("default not set anywhere else").isEqualTo(512);
+    }
+
+    @Test
+    void fileWinsOverTheDefaults() {
+        RunConfig c = load("spark-lamb.optimizer.exclude-from-weight-decay = [\"_b$\"]\nspark-lamb.optimizer.epsilon = 1e-7");
+        assertThat(c.optimizer().excludeFromWeightDecay()).containsExactly("_b$");
+        assertThat(c.optimizer().epsilon()).isEqualTo(1e-7);
+        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
+    }
+
+    @Test
+    void overrideCanSetAListAndAQuotedUri() {
+        RunConfig c = load("", "spark-lamb.optimizer.exclude-from-layer-adaptation=[\"_b$\", \"norm\"]",
+                "spark-lamb.data.train=\"hdfs://namenode:8020/data/train\"");
+        assertThat(c.optimizer().excludeFromLayerAdaptation()).hasValue(List.of("_b$", "norm"));
+        assertThat(c.data().train()).isEqualTo("hdfs://namenode:8020/data/train");
+    }
+
+    @Test
+    void lambDefaultsInTheConfFileAgreeWithOptimizerCore() {
+        RunConfig c = load("", "spark-lamb.optimizer.learning-rate.scaling=none");
+        OptimizerConfig created = c.optimizer().create(100, c.training().globalBatch());
+        assertThat(created).isInstanceOf(LambConfig.class);
+        LambConfig lamb = (LambConfig) created;
+        LambConfig reference = LambConfig.defaults();
+        assertThat(lamb.beta1()).isEqualTo(LambConfig.DEFAULT_BETA1).isEqualTo(reference.beta1());
+        assertThat(lamb.beta2()).isEqualTo(LambConfig.DEFAULT_BETA2).isEqualTo(reference.beta2());
+        assertThat(lamb.epsilon()).isEqualTo(LambConfig.DEFAULT_EPSILON).isEqualTo(reference.epsilon());
+        assertThat(lamb.weightDecay()).isEqualTo(LambConfig.DEFAULT_WEIGHT_DECAY).isEqualTo(reference.weightDecay());
+        assertThat(lamb.biasCorrection()).isEqualTo(LambConfig.DEFAULT_BIAS_CORRECTION).isEqualTo(reference.biasCorrection());
+        assertThat(lamb.excludeFromWeightDecay()).isEqualTo(reference.excludeFromWeightDecay());
+        assertThat(lamb.excludeFromLayerAdaptation()).isEqualTo(reference.excludeFromLayerAdaptation());
+        assertThat(lamb.trustRatioClamp()).isEqualTo(reference.trustRatioClamp());
+        assertThat(lamb.maxGradientNorm()).isEqualTo(reference.maxGradientNorm());
+        assertThat(c.optimizer().baseLearningRate()).isEqualTo(LambConfig.DEFAULT_LEARNING_RATE);
+        assertThat(c.optimizer().peakLearningRate(c.training().globalBatch())).isEqualTo(LambConfig.DEFAULT_LEARNING_RATE);
+    }
+
+    @Test
+    void sqrtScalingOfTheDefaultsGivesTheDocumentedPeak() {
+        RunConfig c = load("");
+        // base 0.001 at 512 examples, global batch 8192: 0.001 * sqrt(16) = 0.004
+        assertThat(c.optimizer().peakLearningRate(8192)).isCloseTo(0.004, org.assertj.core.data.Offset.offset(1e-15));
+        var schedule = c.optimizer().create(100, 8192).learningRate();
+        assertThat(schedule.rate(9)).as("end of 10%% warmup reaches the peak").isCloseTo(0.004, org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(schedule.rate(99)).isLessThan(0.004);
+    }
+
+    @Test
+    void larsDefaultsInTheConfFileAgreeWithOptimizerCore() {
+        RunConfig c = load("", "spark-lamb.optimizer.name=lars");
+        LarsConfig lars = (LarsConfig) c.optimizer().create(100, c.training().globalBatch());
+        LarsConfig reference = LarsConfig.defaults();
+        assertThat(lars.momentum()).isEqualTo(LarsConfig.DEFAULT_MOMENTUM).isEqualTo(reference.momentum());
+        assertThat(lars.trustCoefficient()).isEqualTo(LarsConfig.DEFAULT_TRUST_COEFFICIENT).isEqualTo(reference.trustCoefficient());
+        assertThat(lars.weightDecay()).isEqualTo(LarsConfig.DEFAULT_WEIGHT_DECAY);
+        assertThat(lars.excludeFromLayerAdaptation()).isEqualTo(reference.excludeFromLayerAdaptation());
+        assertThat(lars.trustRatioClamp()).isEqualTo(reference.trustRatioClamp());
+        assertThat(lars.maxGradientNorm()).isEqualTo(reference.maxGradientNorm());
+    }
+
+    @Test
+    void adamFamilyEpsilonDefaultsComeFromOptimizerCore() {
+        AdamWConfig adamw = (AdamWConfig) load("", "spark-lamb.optimizer.name=adamw").optimizer().create(100, 8192);
+        assertThat(adamw.epsilon()).isEqualTo(AdamWConfig.DEFAULT_EPSILON);
+        assertThat(adamw.beta1()).isEqualTo(AdamWConfig.DEFAULT_BETA1);
+        assertThat(adamw.beta2()).isEqualTo(AdamWConfig.DEFAULT_BETA2);
+        AdamConfig adam = (AdamConfig) load("", "spark-lamb.optimizer.name=adam").optimizer().create(100, 8192);
+        assertThat(adam.epsilon()).isEqualTo(AdamConfig.DEFAULT_EPSILON);
+        assertThat(adam.beta1()).isEqualTo(AdamConfig.DEFAULT_BETA1);
+        assertThat(adam.beta2()).isEqualTo(AdamConfig.DEFAULT_BETA2);
+        assertThat(adam.weightDecay()).isEqualTo(AdamConfig.DEFAULT_WEIGHT_DECAY);
+    }
+}
