@@ -52,6 +52,7 @@ final class AdaptiveMomentOptimizer implements Optimizer {
                     decays ? rule.decoupledWeightDecay() : 0);
         }
         double[] ratios = new double[layout.size()];
+        boolean[] adapted = new boolean[layout.size()];
         Arrays.fill(ratios, 1.0);
         double[] wNorms = new double[layout.size()];
         double[] uNorms = new double[layout.size()];
@@ -87,6 +88,7 @@ final class AdaptiveMomentOptimizer implements Optimizer {
                 wNorms[i] = Math.sqrt(sw[i]);
                 uNorms[i] = Math.sqrt(su[i]);
                 if (layoutInfo.layerAdaptation().included(i)) {
+                    adapted[i] = true;
                     ratios[i] = TrustRatio.of(wNorms[i], uNorms[i], rule.trustCoefficient(), rule.trustRatioClamp());
                 }
                 stepSizes[i] = (float) (lr * ratios[i]);
@@ -101,6 +103,6 @@ final class AdaptiveMomentOptimizer implements Optimizer {
             });
         }
         state.advance();
-        return new StepResult(t, lr, prepared.gradientNorm, prepared.clipScale, layout, ratios, wNorms, uNorms);
+        return new StepResult(t, lr, prepared.gradientNorm, prepared.clipScale, layout, ratios, wNorms, uNorms, adapted);
     }
 }

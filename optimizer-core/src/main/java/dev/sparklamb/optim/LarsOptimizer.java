@@ -55,6 +55,7 @@ final class LarsOptimizer implements Optimizer {
         double[] sw = plan.sumPerTensor(partial, 0);
         double[] sm = plan.sumPerTensor(partial, 1);
         double[] ratios = new double[layout.size()];
+        boolean[] adapted = new boolean[layout.size()];
         double[] wNorms = new double[layout.size()];
         double[] mNorms = new double[layout.size()];
         Arrays.fill(ratios, 1.0);
@@ -63,6 +64,7 @@ final class LarsOptimizer implements Optimizer {
             wNorms[i] = Math.sqrt(sw[i]);
             mNorms[i] = Math.sqrt(sm[i]);
             if (layoutInfo.layerAdaptation().included(i)) {
+                adapted[i] = true;
                 ratios[i] = TrustRatio.of(wNorms[i], mNorms[i], config.trustCoefficient(), config.trustRatioClamp());
             }
             stepSizes[i] = (float) (lr * ratios[i]);
@@ -76,6 +78,6 @@ final class LarsOptimizer implements Optimizer {
             w[i].write(from, s.b, n);
         });
         state.advance();
-        return new StepResult(state.step(), lr, prepared.gradientNorm, prepared.clipScale, layout, ratios, wNorms, mNorms);
+        return new StepResult(state.step(), lr, prepared.gradientNorm, prepared.clipScale, layout, ratios, wNorms, mNorms, adapted);
     }
 }

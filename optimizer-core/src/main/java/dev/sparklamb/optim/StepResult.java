@@ -12,6 +12,8 @@ package dev.sparklamb.optim;
  *                       without it)
  * @param parameterNorms per tensor, |w| before the step (NaN where the optimizer did not need it)
  * @param updateNorms    per tensor, |u| (NaN where the optimizer did not need it)
+ * @param adapted        per tensor, whether a layer-wise trust ratio was applied (false for excluded tensors and for
+ *                       optimizers without layer adaptation)
  */
 public record StepResult(
         long step,
@@ -21,34 +23,57 @@ public record StepResult(
         TensorLayout layout,
         double[] trustRatios,
         double[] parameterNorms,
-        double[] updateNorms) {
+        double[] updateNorms,
+        boolean[] adapted) {
 
-    /** Index of the tensor with the smallest trust ratio (first one on ties). */
+    /** A result in which no tensor had layer adaptation. */
+    public StepResult(long step, double learningRate, double gradientNorm, double clipScale, TensorLayout layout,
+                      double[] trustRatios, double[] parameterNorms, double[] updateNorms) {
+        this(step, learningRate, gradientNorm, clipScale, layout, trustRatios, parameterNorms, updateNorms,
+                new boolean[trustRatios.length]);
+    }
+
+    /**
+     * Index of the tensor with the smallest trust ratio (first one on ties), among the adapted tensors when there
+     * are any (the fixed ratio 1 of excluded tensors says nothing), else among all.
+     */
     public int minTrustRatioTensor() {
-        int best = 0;
-        for (int i = 1; i < trustRatios.length; i++) {
-            if (trustRatios[i] < trustRatios[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return extreme(-1);
     }
 
-    /** Index of the tensor with the largest trust ratio (first one on ties). */
+    /** Index of the tensor with the largest trust ratio, with the same rule as {@link #minTrustRatioTensor()}. */
     public int maxTrustRatioTensor() {
-        int best = 0;
-        for (int i = 1; i < trustRatios.length; i++) {
-            if (trustRatios[i] > trustRatios[best]) {
+        return extreme(1);
+    }
+
+    private int extreme(int sign) {
+        boolean any = anyAdapted();
+        int best = -1;
+        for (int i = 0; i < trustRatios.length; i++) {
+            if (any && !adapted[i]) {
+                continue;
+            }
+            if (best < 0 || sign * Double.compare(trustRatios[i], trustRatios[best]) > 0) {
                 best = i;
             }
         }
         return best;
     }
 
-    /** Median of the per-tensor trust ratios (the mean of the middle two for an even count). */
+    private boolean anyAdapted() {
+        for (boolean a : adapted) {
+            if (a) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Median trust ratio (mean of the middle two for an even count), over the same tensors as the extremes. */
     public double medianTrustRatio() {
-        double[] sorted = trustRatios.clone();
-        java.util.Arrays.sort(sorted);
+        boolean any = anyAdapted();
+        double[] sorted = java.util.stream.IntStream.range(0, trustRatios.length).filter(i -> !any || adapted[i])
+                .mapToDouble(i -> trustRatios[i]).sorted().toArray();
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }

@@ -40,6 +40,7 @@ public final class SparkOverheadBench {
         int steps = args.length > 4 ? Integer.parseInt(args[4]) : 8;
         int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
         String raw = args.length > 6 ? args[6] : "data/mnist/raw";
+        int limit = args.length > 7 ? Integer.parseInt(args[7]) : 0;
 
         SparkSession.Builder builder = SparkSession.builder().master(master).appName("spark-lamb overhead bench")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
@@ -52,7 +53,7 @@ public final class SparkOverheadBench {
         SparkSession spark = builder.getOrCreate();
         Path tmp = Files.createTempDirectory("spark-lamb-bench");
         String train = tmp.resolve("train.parquet").toUri().toString();
-        MnistImporter.convert(spark, raw + "/train-images-idx3-ubyte", raw + "/train-labels-idx1-ubyte", train, 0);
+        MnistImporter.convert(spark, raw + "/train-images-idx3-ubyte", raw + "/train-labels-idx1-ubyte", train, limit);
 
         RunConfig config = ConfigLoader.load("", "bench", List.of(
                 "spark-lamb.output=\"" + tmp.resolve("out").toUri() + "\"",
@@ -63,6 +64,7 @@ public final class SparkOverheadBench {
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), spark.sparkContext().hadoopConfiguration());
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples cached = reader.read(train, "training data");
+        double heapAfterCache = usedHeapMb();
         ExampleBlock all = merge(cached.blocks().collect());
         TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec);
         BatchPlan plan = loop.plan(cached);
@@ -86,6 +88,8 @@ public final class SparkOverheadBench {
             List<StepMetrics> h = loop.run(cached, Optional.empty(), sparkUpdate, m -> { });
             viaSpark.addAll(round == 0 ? h.subList(1, h.size()) : h);
         }
+        all = null;
+        double heapAfterTraining = usedHeapMb();
         double localMedian = median(local);
         double sparkMedian = median(viaSpark.stream().map(StepMetrics::stepMillis).toList());
         System.out.printf("%nRESULT master=%s partitions=%d globalBatch=%d microBatch=%d steps=%d rounds=%d%n",
@@ -98,8 +102,19 @@ public final class SparkOverheadBench {
                 median(viaSpark.stream().map(StepMetrics::computeMillis).toList()),
                 median(viaSpark.stream().map(StepMetrics::allReduceMillis).toList()),
                 median(viaSpark.stream().map(StepMetrics::updateMillis).toList()));
+        System.out.printf("RESULT driver heap used after GC: %.0f MB after caching %d examples, %.0f MB after training%s%n",
+                heapAfterCache, cached.count(), heapAfterTraining,
+                master.startsWith("local-cluster") ? " (executors are other JVMs)" : " (local mode: includes the executors' cached data)");
         cached.release();
         spark.stop();
+    }
+
+    private static double usedHeapMb() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        Runtime r = Runtime.getRuntime();
+        return (r.totalMemory() - r.freeMemory()) / 1e6;
     }
 
     private static ExampleBlock merge(List<ExampleBlock> blocks) {
