@@ -86,6 +86,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unknownKeySetToNullIsRejected() {
+        // A misspelt key is a mistake whatever its value; null is a legal value for some keys (epsilon), so a user may
+        // well write it.
+        assertThat(rejected("spark-lamb.optimizer.epsilom = null").getMessage()).contains("spark-lamb.optimizer.epsilom");
+    }
+
+    @Test
     void unknownTopLevelKeyIsRejected() {
         assertThat(rejected("foo = 1").getMessage()).contains("foo");
     }

@@ -123,4 +123,16 @@ final class TestFiles {
             assertThat(e.getMessage()).contains(part);
         }
     }
+
+    /** max |actual - expected| / max |expected| is at most {@code relative}. */
+    static void assertClose(float[] actual, float[] expected, double relative) {
+        assertThat(actual).hasSameSizeAs(expected);
+        double maxAbs = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+        }
+        assertThat(maxDiff / maxAbs).as("max |distributed - local| / max |local|").isLessThanOrEqualTo(relative);
+    }
 }

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.util.List;
 import java.util.Map;
@@ -72,22 +74,30 @@ public final class ConfigLoader {
     }
 
     private static void rejectUnknownKeys(Config user, Config defaults) {
-        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
-            String path = e.getKey();
+        rejectUnknownKeys(user.root(), "", defaults);
+    }
+
+    /** Walks the tree itself: {@code Config.entrySet()} skips keys whose value is null. */
+    private static void rejectUnknownKeys(ConfigObject object, String prefix, Config defaults) {
+        for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+            String path = prefix.isEmpty() ? ConfigUtil.joinPath(e.getKey()) : prefix + "." + ConfigUtil.joinPath(e.getKey());
             if (!defaults.hasPathOrNull(path)) {
                 String origin = e.getValue().origin().description();
                 throw new ConfigurationException("unknown configuration key '" + path + "' (" + origin
                         + "); see conf/spark-lamb-defaults.conf for the keys that exist" + suggestion(path, defaults));
             }
+            if (e.getValue() instanceof ConfigObject child && !defaults.getIsNull(path)
+                    && defaults.getValue(path) instanceof ConfigObject) {
+                rejectUnknownKeys(child, path, defaults);
+            }
         }
-        // Leaves of the user config whose path runs through a default leaf (e.g. spark-lamb.seed.x) are caught above;
-        // a user leaf replacing a default object is caught by the typed getters below.
+        // A user leaf replacing a default object (or the reverse) is caught by the typed getters below.
     }
 
     private static String suggestion(String path, Config defaults) {
         int dot = path.lastIndexOf('.');
         String parent = dot < 0 ? "" : path.substring(0, dot);
-        if (!parent.isEmpty() && defaults.hasPath(parent) && defaults.getValue(parent) instanceof com.typesafe.config.ConfigObject o) {
+        if (!parent.isEmpty() && defaults.hasPath(parent) && defaults.getValue(parent) instanceof ConfigObject o) {
             Set<String> keys = o.keySet();
             return "; keys under '" + parent + "': " + keys;
         }
@@ -140,7 +150,7 @@ public final class ConfigLoader {
                 inRange(c, "optimizer.learning-rate.warmup-fraction", 0, 1, true),
                 nonNegative(c, "optimizer.learning-rate.decay-power"),
                 nonNegative(c, "optimizer.learning-rate.end"),
-                nonNegative(c, "optimizer.weight-decay"),
+                c.getIsNull(ROOT + "optimizer.weight-decay") ? Double.NaN : nonNegative(c, "optimizer.weight-decay"),
                 regexList(c, "optimizer.exclude-from-weight-decay"),
                 c.getIsNull(ROOT + "optimizer.exclude-from-layer-adaptation") ? Optional.empty()
                         : Optional.of(regexList(c, "optimizer.exclude-from-layer-adaptation")),

@@ -16,7 +16,8 @@ import java.util.OptionalDouble;
  * The optimizer section of a run's configuration; {@link #create(long, long)} turns it into an optimizer-core config
  * once the run's length and batch size are known.
  *
- * @param epsilon NaN means the optimizer's own default
+ * @param epsilon     NaN means the optimizer's own default
+ * @param weightDecay NaN means the optimizer's own default
  */
 public record OptimizerSettings(
         String name,
@@ -41,6 +42,10 @@ public record OptimizerSettings(
 
     public static final List<String> NAMES = List.of("lamb", "lars", "adamw", "adam");
 
+    private static double or(double value, double optimizerDefault) {
+        return Double.isNaN(value) ? optimizerDefault : value;
+    }
+
     /** The peak learning rate for this global batch ({@code sqrt} scaling or none). */
     public double peakLearningRate(long globalBatch) {
         return scaling.equals("sqrt") ? LearningRateSchedule.sqrtScaled(baseLearningRate, baseBatch, globalBatch) : baseLearningRate;
@@ -59,14 +64,15 @@ public record OptimizerSettings(
         Optional<TrustRatioClamp> clamp = trustRatioMin == 0 && trustRatioMax == 0 ? Optional.empty()
                 : Optional.of(new TrustRatioClamp(trustRatioMin, trustRatioMax));
         return switch (name) {
-            case "lamb" -> new LambConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? LambConfig.DEFAULT_EPSILON : epsilon, weightDecay,
-                    excludeFromWeightDecay, excludeFromLayerAdaptation, biasCorrection, clamp, clip);
-            case "lars" -> new LarsConfig(lr, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
+            case "lamb" -> new LambConfig(lr, beta1, beta2, or(epsilon, LambConfig.DEFAULT_EPSILON),
+                    or(weightDecay, LambConfig.DEFAULT_WEIGHT_DECAY), excludeFromWeightDecay, excludeFromLayerAdaptation, biasCorrection,
                     clamp, clip);
-            case "adamw" -> new AdamWConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? AdamWConfig.DEFAULT_EPSILON : epsilon, weightDecay,
-                    excludeFromWeightDecay, clip);
-            case "adam" -> new AdamConfig(lr, beta1, beta2, Double.isNaN(epsilon) ? AdamConfig.DEFAULT_EPSILON : epsilon, weightDecay,
-                    excludeFromWeightDecay, clip);
+            case "lars" -> new LarsConfig(lr, momentum, trustCoefficient, or(weightDecay, LarsConfig.DEFAULT_WEIGHT_DECAY),
+                    excludeFromWeightDecay, excludeFromLayerAdaptation, clamp, clip);
+            case "adamw" -> new AdamWConfig(lr, beta1, beta2, or(epsilon, AdamWConfig.DEFAULT_EPSILON),
+                    or(weightDecay, AdamWConfig.DEFAULT_WEIGHT_DECAY), excludeFromWeightDecay, clip);
+            case "adam" -> new AdamConfig(lr, beta1, beta2, or(epsilon, AdamConfig.DEFAULT_EPSILON),
+                    or(weightDecay, AdamConfig.DEFAULT_WEIGHT_DECAY), excludeFromWeightDecay, clip);
             default -> throw new ConfigurationException("spark-lamb.optimizer.name: expected one of " + NAMES + ", got '" + name + "'");
         };
     }

@@ -51,7 +51,7 @@ public final class DatasetReader {
             df = settings.format().equals("csv")
                     ? spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path)
                     : spark.read().parquet(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked but undeclared in Scala code
             throw new DataException(what + ": could not read '" + path + "' as " + settings.format() + ": " + rootMessage(e), e);
         }
         return fromDataFrame(df, what + " '" + path + "'");
@@ -71,12 +71,16 @@ public final class DatasetReader {
             decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
             bad = decoded.filter(r -> r.problem() != null).take(1);
             count = bad.isEmpty() ? decoded.count() : 0;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked but undeclared in Scala code
             throw new DataException(what + ": could not be read: " + rootMessage(e), e);
         }
         if (!bad.isEmpty()) {
             DecodedRow b = bad.get(0);
-            throw new DataException(what + ": file " + b.file() + ", row " + b.id() + " (0-based, in file order): " + b.problem());
+            String file = b.file();
+            long id = b.id();
+            // Ids number rows across all files in read order, and one file's rows are contiguous in it.
+            long rowInFile = decoded.filter(r -> r.file().equals(file) && r.id() < id).count();
+            throw new DataException(what + ": file " + file + ", row " + rowInFile + " (0-based, in file order): " + b.problem());
         }
         if (count == 0) {
             throw new DataException(what + ": contains no rows");

@@ -51,12 +51,12 @@ final class RowDecoder implements Serializable {
             throw new DataException(what + ": column '" + features + "' has type " + type.simpleString()
                     + "; expected an array of numbers (array<float>, array<double>) or a Spark ML vector");
         }
-        int l = labelIndex(schema, what, label);
+        int l = labelIndex(schema, what, label, classes);
         return new RowDecoder(new int[] {f}, new String[] {features}, true, l, label, schema.fieldIndex(fileColumn), featureCount, classes);
     }
 
     static RowDecoder forScalarColumns(StructType schema, String what, String label, String fileColumn, int featureCount, int classes) {
-        int l = labelIndex(schema, what, label);
+        int l = labelIndex(schema, what, label, classes);
         List<Integer> cols = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < schema.fields().length; i++) {
@@ -88,12 +88,12 @@ final class RowDecoder implements Serializable {
         throw new DataException(what + ": no column '" + name + "' for " + role + "; columns are " + List.of(schema.fieldNames()));
     }
 
-    private static int labelIndex(StructType schema, String what, String label) {
+    private static int labelIndex(StructType schema, String what, String label, int classes) {
         int l = column(schema, what, label, "the label (spark-lamb.data.label-column)");
         DataType type = schema.fields()[l].dataType();
         if (!(type instanceof NumericType)) {
             throw new DataException(what + ": label column '" + label + "' has type " + type.simpleString()
-                    + "; expected integer class indices 0.." + "(classes-1)");
+                    + "; expected integer class indices 0.." + (classes - 1));
         }
         return l;
     }

@@ -60,10 +60,12 @@ public final class RunOutput implements AutoCloseable {
         requireUsable(uri, hadoop);
         try {
             Path p = new Path(uri);
-            FileSystem fs = p.getFileSystem(hadoop);
+            // A private (uncached) instance, so switching off checksum side files does not touch the session's.
+            FileSystem fs = FileSystem.newInstance(p.toUri(), hadoop);
             if (!fs.mkdirs(p)) {
                 throw new ConfigurationException("spark-lamb.output: cannot create directory '" + uri + "'");
             }
+            fs.setWriteChecksum(false); // no .crc side files next to the outputs on the local file system
             RunOutput out = new RunOutput(fs, fs.makeQualified(p));
             out.metrics = fs.create(new Path(p, METRICS), false);
             return out;
@@ -112,6 +114,7 @@ public final class RunOutput implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
+            fs.close();
         } catch (IOException e) {
             throw new UncheckedIOException("closing " + new Path(dir, METRICS), e);
         }

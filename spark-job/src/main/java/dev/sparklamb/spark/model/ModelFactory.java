@@ -43,6 +43,25 @@ public final class ModelFactory {
         };
     }
 
+    /**
+     * Checks on the driver, before anything is written, that the network takes {@code settings.inputSize()} features
+     * per example and has {@code settings.classes()} outputs, with one forward pass on a zero example.
+     */
+    public static void requireFits(Replica replica, ModelSettings settings, String modelName) {
+        long outputs;
+        try {
+            outputs = replica.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, settings.inputSize())).size(1);
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' does not accept " + settings.inputSize()
+                    + " features per example (model.input-height x input-width x input-channels = " + settings.inputHeight() + " x "
+                    + settings.inputWidth() + " x " + settings.inputChannels() + "): " + e.getMessage(), e);
+        }
+        if (outputs != settings.classes()) {
+            throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' has " + outputs
+                    + " outputs but spark-lamb.model.classes is " + settings.classes());
+        }
+    }
+
     /** 784-512-256-10 (for 28x28 inputs) ReLU MLP with a softmax output. */
     public static MultiLayerConfiguration mlp(ModelSettings s, long seed) {
         return new NeuralNetConfiguration.Builder()

@@ -69,6 +69,7 @@ public final class SparkTrainer {
         RunOutput.requireUsable(config.output(), hadoop);
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
+        ModelFactory.requireFits(driverModel, config.model(), spec.name());
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples train = loadTrain.apply(reader);
         Optional<CachedExamples> test = Optional.empty();

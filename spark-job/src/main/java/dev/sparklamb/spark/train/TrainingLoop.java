@@ -1,6 +1,7 @@
 package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.StepResult;
+import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.config.TrainingSettings;
 import dev.sparklamb.spark.data.BatchPlan;
@@ -43,7 +44,11 @@ public final class TrainingLoop {
 
     public BatchPlan plan(CachedExamples train) {
         TrainingSettings t = config.training();
-        return new BatchPlan(train.count(), t.globalBatch(), t.epochs(), t.maxSteps(), config.seed());
+        try {
+            return new BatchPlan(train.count(), t.globalBatch(), t.epochs(), t.maxSteps(), config.seed());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("spark-lamb.training.global-batch: " + e.getMessage() + " (" + train.description() + ")", e);
+        }
     }
 
     /**
