@@ -380,7 +380,7 @@ class BadInputTest {
         ModelSettings m = valid.model();
         RunConfig bad = new RunConfig(valid.output(), valid.seed(),
                 new ModelSettings("resnet", "", m.inputHeight(), m.inputWidth(), m.inputChannels(), m.classes()),
-                valid.data(), valid.training(), valid.optimizer(), valid.spark());
+                valid.data(), valid.training(), valid.optimizer(), valid.spark(), valid.checkpoint());
         Throwable e = fails(bad, "spark-lamb.model.preset", "resnet");
         assertThat(e).isInstanceOf(ConfigurationException.class);
     }

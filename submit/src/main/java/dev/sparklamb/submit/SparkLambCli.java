@@ -3,6 +3,7 @@ package dev.sparklamb.submit;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.data.DataException;
+import dev.sparklamb.spark.train.TrainingDivergedException;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class SparkLambCli implements Callable<Integer> {
             code = ExitCode.BAD_CONFIGURATION;
         } else if (known instanceof DataException) {
             code = ExitCode.BAD_DATA;
-        } else if (known instanceof InvalidGradientException) {
+        } else if (known instanceof InvalidGradientException || known instanceof TrainingDivergedException) {
             code = ExitCode.DIVERGED;
         } else if (known instanceof IllegalArgumentException && known.getMessage() != null && known.getMessage().startsWith("spark-lamb.")) {
             code = ExitCode.BAD_CONFIGURATION;
@@ -68,6 +69,7 @@ public final class SparkLambCli implements Callable<Integer> {
     private static Throwable find(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConfigurationException || t instanceof DataException || t instanceof InvalidGradientException
+                    || t instanceof TrainingDivergedException
                     || t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().startsWith("spark-lamb.")) {
                 return t;
             }

@@ -23,6 +23,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Override one key, e.g. --set spark-lamb.training.epochs=5 (repeatable).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in the output directory (start afresh "
+            + "if there is none). Re-running the same command after a failure then resumes instead of starting over.")
+    boolean resume;
+
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Shortcut for --set spark-lamb.output=DIR.")
     String output;
 
@@ -34,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigFiles.load(config, all);
         SparkSession spark = Sessions.create(run.spark());
-        TrainingResult result = new SparkTrainer(spark, run).fit();
+        TrainingResult result = new SparkTrainer(spark, run).resume(resume).fit();
         result.finalEvaluation().ifPresent(e -> System.out.printf("final test accuracy: %.2f%% (%d examples)%n", 100 * e.accuracy(), e.examples()));
         System.out.println("output: " + run.output());
         return ExitCode.SUCCESS.code;

@@ -140,7 +140,8 @@ public final class ConfigLoader {
                 atLeastLong(c, "training.max-steps", 0),
                 atLeastLong(c, "training.eval-every-steps", 0),
                 positiveDouble(c, "training.progress-every-seconds"),
-                atLeast(c, "training.all-reduce-fan-in", 2));
+                atLeast(c, "training.all-reduce-fan-in", 2),
+                atLeast(c, "training.max-consecutive-bad-steps", 0));
 
         OptimizerSettings optimizer = new OptimizerSettings(
                 oneOf(c, "optimizer.name", OptimizerSettings.NAMES),
@@ -174,7 +175,9 @@ public final class ConfigLoader {
         }
 
         SparkSettings spark = new SparkSettings(nonEmpty(c, "spark.master"), nonEmpty(c, "spark.app-name"));
-        return new RunConfig(output, seed, model, data, training, optimizer, spark);
+        CheckpointSettings checkpoint = new CheckpointSettings(atLeast(c, "checkpoint.every-steps", 0), atLeast(c, "checkpoint.keep", 1),
+                c.getString(ROOT + "checkpoint.dir"));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint);
     }
 
     private static String nonEmpty(Config c, String key) {

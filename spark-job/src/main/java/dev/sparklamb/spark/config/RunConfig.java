@@ -7,17 +7,17 @@ import java.io.Serializable;
  * {@code conf/spark-lamb-defaults.conf}.
  */
 public record RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
-                        OptimizerSettings optimizer, SparkSettings spark) implements Serializable {
+                        OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint) implements Serializable {
 
     public RunConfig withData(DataSettings d) {
-        return new RunConfig(output, seed, model, d, training, optimizer, spark);
+        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint);
     }
 
     public RunConfig withTraining(TrainingSettings t) {
-        return new RunConfig(output, seed, model, data, t, optimizer, spark);
+        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint);
     }
 
     public RunConfig withOutput(String o) {
-        return new RunConfig(o, seed, model, data, training, optimizer, spark);
+        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint);
     }
 }

@@ -15,6 +15,7 @@ public final class ProgressReporter {
     private final long startNanos = System.nanoTime();
     private final int epochs;
     private long lastNanos = Long.MIN_VALUE;
+    private long firstStep = -1;
     private Double lastAccuracy;
 
     public ProgressReporter(double everySeconds, int epochs) {
@@ -24,6 +25,9 @@ public final class ProgressReporter {
 
     public void report(StepMetrics m) {
         long now = System.nanoTime();
+        if (firstStep < 0) {
+            firstStep = m.step() - 1;
+        }
         boolean evaluated = m.testAccuracy() != null;
         if (evaluated) {
             lastAccuracy = m.testAccuracy();
@@ -34,9 +38,9 @@ public final class ProgressReporter {
         }
         lastNanos = now;
         double elapsed = (now - startNanos) / 1e9;
-        double eta = elapsed / m.step() * (m.totalSteps() - m.step());
-        LOG.info(String.format("step %d/%d  epoch %d/%d  loss %.4f%s  lr %.3g  %.0f ex/s  elapsed %s  ETA %s",
-                m.step(), m.totalSteps(), m.epoch() + 1, epochs, m.loss(),
+        double eta = elapsed / (m.step() - firstStep) * (m.totalSteps() - m.step());
+        LOG.info(String.format("step %d/%d%s  epoch %d/%d  loss %.4f%s  lr %.3g  %.0f ex/s  elapsed %s  ETA %s",
+                m.step(), m.totalSteps(), m.skipped() ? " (skipped: non-finite gradient)" : "", m.epoch() + 1, epochs, m.loss(),
                 lastAccuracy == null ? "" : String.format("  test acc %.2f%%", 100 * lastAccuracy),
                 m.learningRate(), m.examplesPerSecond(), duration(elapsed), duration(eta)));
     }

@@ -47,7 +47,37 @@ public final class RunOutput implements AutoCloseable {
                 }
                 if (fs.listStatus(p).length > 0) {
                     throw new ConfigurationException("spark-lamb.output: directory '" + uri
-                            + "' is not empty; choose a new directory (nothing in it was changed)");
+                            + "' is not empty; choose a new directory, or pass --resume to continue the run it holds "
+                            + "(nothing in it was changed)");
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException("spark-lamb.output: cannot access '" + uri + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Files and folders a run writes into its output directory; resuming accepts nothing else there. */
+    static final java.util.Set<String> OWN = java.util.Set.of(METRICS, MODEL, SUMMARY, "checkpoints");
+
+    /**
+     * Checks that a run can resume in {@code uri}: absent, or a directory holding only what a run writes (hidden
+     * temporary files included).
+     */
+    public static void requireResumable(String uri, Configuration hadoop) {
+        try {
+            Path p = new Path(uri);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (!fs.exists(p)) {
+                return;
+            }
+            if (!fs.getFileStatus(p).isDirectory()) {
+                throw new ConfigurationException("spark-lamb.output: '" + uri + "' exists and is a file; expected a run's output directory");
+            }
+            for (var f : fs.listStatus(p)) {
+                String name = f.getPath().getName();
+                if (!OWN.contains(name) && !name.startsWith(".")) {
+                    throw new ConfigurationException("spark-lamb.output: '" + uri + "' holds '" + name
+                            + "', which a spark-lamb run does not write; refusing to resume into it (nothing was changed)");
                 }
             }
         } catch (IOException e) {
@@ -58,6 +88,19 @@ public final class RunOutput implements AutoCloseable {
     /** Creates the directory and opens the metrics file. */
     public static RunOutput create(String uri, Configuration hadoop) {
         requireUsable(uri, hadoop);
+        return open(uri, hadoop, 0);
+    }
+
+    /**
+     * Opens a resumed run's directory: metrics of steps after {@code keepThroughStep} (written after the checkpoint
+     * being resumed from) are dropped, the rest kept.
+     */
+    public static RunOutput resume(String uri, Configuration hadoop, long keepThroughStep) {
+        requireResumable(uri, hadoop);
+        return open(uri, hadoop, keepThroughStep);
+    }
+
+    private static RunOutput open(String uri, Configuration hadoop, long keepThroughStep) {
         try {
             Path p = new Path(uri);
             // A private (uncached) instance, so switching off checksum side files does not touch the session's.
@@ -67,7 +110,27 @@ public final class RunOutput implements AutoCloseable {
             }
             fs.setWriteChecksum(false); // no .crc side files next to the outputs on the local file system
             RunOutput out = new RunOutput(fs, fs.makeQualified(p));
-            out.metrics = fs.create(new Path(p, METRICS), false);
+            Path metricsPath = new Path(p, METRICS);
+            java.util.List<String> kept = new java.util.ArrayList<>();
+            if (keepThroughStep > 0 && fs.exists(metricsPath)) {
+                try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(metricsPath), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        try {
+                            if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= keepThroughStep) {
+                                kept.add(line);
+                            }
+                        } catch (IOException partialLine) {
+                            break; // a line cut off by a crash: everything after it is newer anyway
+                        }
+                    }
+                }
+            }
+            out.metrics = fs.create(metricsPath, true);
+            for (String line : kept) {
+                out.metrics.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            out.metrics.hflush();
             return out;
         } catch (IOException e) {
             throw new ConfigurationException("spark-lamb.output: cannot write to '" + uri + "': " + e.getMessage(), e);

@@ -8,7 +8,8 @@ import java.util.Map;
  * What one global step did and how long its parts took. Times are wall-clock milliseconds on the driver:
  * {@code distributeMillis} = broadcasting the parameters plus the slowest task's parameter load;
  * {@code computeMillis} = the slowest task's forward/backward; {@code allReduceMillis} = the rest of the gradient
- * job (scheduling, shuffle, summation); {@code updateMillis} = the optimizer step.
+ * job (scheduling, shuffle, summation); {@code updateMillis} = the optimizer step. A {@code skipped} step had a
+ * non-finite gradient and changed nothing; its trust-ratio fields are empty.
  */
 public record StepMetrics(
         long step,
@@ -30,13 +31,14 @@ public record StepMetrics(
         double computeMillis,
         double allReduceMillis,
         double updateMillis,
+        boolean skipped,
         Double testAccuracy,
         Double testLoss) implements Serializable {
 
     public StepMetrics withEvaluation(double accuracy, double loss) {
         return new StepMetrics(step, totalSteps, epoch, examples, this.loss, learningRate, gradientNorm, clipScale, trustRatioMin,
                 trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
-                distributeMillis, computeMillis, allReduceMillis, updateMillis, accuracy, loss);
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, accuracy, loss);
     }
 
     /** Field name to value, in declaration order; non-finite numbers become null (JSON has no NaN). */
@@ -61,6 +63,7 @@ public record StepMetrics(
         m.put("computeMillis", finite(computeMillis));
         m.put("allReduceMillis", finite(allReduceMillis));
         m.put("updateMillis", finite(updateMillis));
+        m.put("skipped", skipped);
         m.put("testAccuracy", testAccuracy == null ? null : finite(testAccuracy));
         m.put("testLoss", testLoss == null ? null : finite(testLoss));
         return m;

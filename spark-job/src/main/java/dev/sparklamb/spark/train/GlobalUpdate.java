@@ -47,6 +47,11 @@ public final class GlobalUpdate {
         return optimizer.step(parameterViews, gradientViews, 1.0 / batchSize, state);
     }
 
+    /** The rate the schedule gives for the next step. */
+    public double learningRate() {
+        return optimizer.config().learningRate().rate(state.step());
+    }
+
     /** A copy of the current parameters. */
     public float[] parameters() {
         return parameters.data().asFloat().clone();

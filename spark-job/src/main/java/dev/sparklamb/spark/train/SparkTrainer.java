@@ -1,6 +1,9 @@
 package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.Optimizer;
+import dev.sparklamb.spark.checkpoint.Checkpoint;
+import dev.sparklamb.spark.checkpoint.CheckpointStore;
+import dev.sparklamb.spark.checkpoint.RunFingerprint;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
@@ -34,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Everything is validated (configuration, model, data, output directory) before the output directory is created,
- * so bad input leaves nothing behind.
+ * so bad input leaves nothing behind. Checkpoints (parameters and full optimizer state) are written every
+ * {@code checkpoint.every-steps} and at the end; {@link #resume(boolean)} continues a run bitwise-exactly.
  */
 public final class SparkTrainer {
 
@@ -42,10 +46,36 @@ public final class SparkTrainer {
 
     private final SparkSession spark;
     private final RunConfig config;
+    private final boolean resume;
+    private final TrainingListener listener;
 
     public SparkTrainer(SparkSession spark, RunConfig config) {
+        this(spark, config, false, (m, p, u) -> { });
+    }
+
+    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, TrainingListener listener) {
         this.spark = spark;
         this.config = config;
+        this.resume = resume;
+        this.listener = listener;
+    }
+
+    /**
+     * With {@code true}, continue from the newest valid checkpoint in the output directory (a damaged newest one is
+     * reported and the previous one used; one from another model or configuration is refused), or start afresh if
+     * there is none. The same command can therefore be re-run after any failure.
+     */
+    public SparkTrainer resume(boolean enabled) {
+        return new SparkTrainer(spark, config, enabled, listener);
+    }
+
+    /** Also calls {@code extra} after every step (after metrics and checkpoint are written). */
+    public SparkTrainer listener(TrainingListener extra) {
+        TrainingListener first = listener;
+        return new SparkTrainer(spark, config, resume, (m, p, u) -> {
+            first.stepDone(m, p, u);
+            extra.stepDone(m, p, u);
+        });
     }
 
     /** Trains on the configuration's {@code data.train} (and evaluates on {@code data.test} when set). */
@@ -66,7 +96,11 @@ public final class SparkTrainer {
     private TrainingResult fit(java.util.function.Function<DatasetReader, CachedExamples> loadTrain,
                                java.util.function.Function<DatasetReader, CachedExamples> loadTest) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        RunOutput.requireUsable(config.output(), hadoop);
+        if (resume) {
+            RunOutput.requireResumable(config.output(), hadoop);
+        } else {
+            RunOutput.requireUsable(config.output(), hadoop);
+        }
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
         ModelFactory.requireFits(driverModel, config.model(), spec.name());
@@ -79,19 +113,45 @@ public final class SparkTrainer {
             TrainingLoop loop = new TrainingLoop(jsc, config, spec);
             BatchPlan plan = loop.plan(train);
             Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
+            String fingerprint = RunFingerprint.of(spec, config, train.count());
+            CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
+            Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
+            GlobalUpdate update = restored
+                    .map(c -> new GlobalUpdate(driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
+                    .orElseGet(() -> new GlobalUpdate(driverModel.layout(), driverModel.parameters(), optimizer));
+            TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
+                    .orElseGet(TrainingProgress::start);
             LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
-                            + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}",
+                            + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}{}",
                     spec.name(), driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(), train.count(),
                     train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
-                    String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())));
-            GlobalUpdate update = new GlobalUpdate(driverModel.layout(), driverModel.parameters(), optimizer);
+                    String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())),
+                    restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
             long start = System.nanoTime();
             List<StepMetrics> history;
-            try (RunOutput output = RunOutput.create(config.output(), hadoop)) {
-                history = loop.run(train, test, update, output::writeStep);
+            try (RunOutput output = restored.isPresent() ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
+                    : resume ? RunOutput.resume(config.output(), hadoop, 0) : RunOutput.create(config.output(), hadoop)) {
+                int every = config.checkpoint().everySteps();
+                TrainingListener perStep = (m, p, u) -> {
+                    output.writeStep(m);
+                    boolean last = p.nextStep() == plan.totalSteps();
+                    if (last || every > 0 && p.nextStep() % every == 0) {
+                        checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
+                                u.parameters(), u.state().copy()));
+                    }
+                    listener.stepDone(m, p, u);
+                };
+                try {
+                    history = loop.run(train, test, update, progress, perStep);
+                } catch (TrainingDivergedException e) {
+                    List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
+                    LOG.error("{}; last good checkpoint: {}", e.getMessage(),
+                            saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
+                    throw e;
+                }
                 driverModel.setParameters(update.parameters(), -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
-                output.writeSummary(summary(output.uri(), train, plan, history, (System.nanoTime() - start) / 1e9));
+                output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
             }
             StepMetrics last = history.isEmpty() ? null : history.get(history.size() - 1);
             Optional<Evaluation> finalEval = last == null || last.testAccuracy() == null ? Optional.empty()
@@ -106,7 +166,8 @@ public final class SparkTrainer {
         }
     }
 
-    private Map<String, Object> summary(String output, CachedExamples train, BatchPlan plan, List<StepMetrics> history, double seconds) {
+    private Map<String, Object> summary(String output, CachedExamples train, BatchPlan plan, TrainingProgress progress,
+                                        List<StepMetrics> history, double seconds) {
         Map<String, Object> s = new LinkedHashMap<>();
         StepMetrics last = history.isEmpty() ? null : history.get(history.size() - 1);
         s.put("status", "succeeded");
@@ -118,6 +179,7 @@ public final class SparkTrainer {
         s.put("partitions", train.partitions());
         s.put("globalBatch", plan.globalBatch());
         s.put("steps", plan.totalSteps());
+        s.put("skippedSteps", progress.skippedSteps());
         s.put("seconds", seconds);
         if (last != null) {
             s.put("finalLoss", last.loss());

@@ -24,6 +24,20 @@ final class StepMetricsFactory {
                 r.trustRatios()[min], r.layout().name(min), r.medianTrustRatio(), r.trustRatios()[max], r.layout().name(max),
                 sum.examples() / ((updated - start) * 1e-9), stepMillis,
                 (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
-                null, null);
+                false, null, null);
+    }
+
+    /** A step whose gradient was not finite: nothing was applied. */
+    static StepMetrics skipped(BatchPlan plan, long step, double learningRate, GradientPart sum, long start, long broadcastDone,
+                               long reduced, long updated) {
+        double ms = 1e-6;
+        double load = sum.loadNanos() * ms;
+        double compute = sum.computeNanos() * ms;
+        double job = (reduced - broadcastDone) * ms;
+        return new StepMetrics(step + 1, plan.totalSteps(), plan.epochOf(step), sum.examples(), sum.lossSum() / sum.examples(),
+                learningRate, Double.NaN, Double.NaN, Double.NaN, null, Double.NaN, Double.NaN, null,
+                sum.examples() / ((updated - start) * 1e-9), (updated - start) * ms,
+                (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
+                true, null, null);
     }
 }

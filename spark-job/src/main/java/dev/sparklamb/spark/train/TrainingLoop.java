@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.train;
 
+import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
@@ -8,17 +9,17 @@ import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.metrics.ProgressReporter;
-import dev.sparklamb.spark.metrics.RunOutput;
 import dev.sparklamb.spark.metrics.StepMetrics;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ReplicaPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Synchronous data-parallel steps on Spark. Per step: broadcast the parameters; every partition sums the gradient
@@ -26,6 +27,8 @@ import org.apache.spark.broadcast.Broadcast;
  * in a fixed order; {@link GlobalUpdate} applies the optimizer once; the broadcast is destroyed.
  */
 public final class TrainingLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
 
     private final JavaSparkContext jsc;
     private final RunConfig config;
@@ -52,24 +55,26 @@ public final class TrainingLoop {
     }
 
     /**
-     * @param sink receives every step's metrics (e.g. a {@link RunOutput}); may be a no-op
+     * Runs the remaining steps from {@code progress.nextStep()} to the plan's end.
+     *
+     * @param listener called after every step (metrics output, checkpoints)
      */
-    public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, GlobalUpdate update, Consumer<StepMetrics> sink) {
+    public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, GlobalUpdate update, TrainingProgress progress,
+                                 TrainingListener listener) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
         long total = plan.totalSteps();
-        ProgressReporter progress = new ProgressReporter(t.progressEverySeconds(), t.epochs());
+        ProgressReporter reporter = new ProgressReporter(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
         int classes = config.model().classes();
-        for (long step = update.state().step(); step < total; step++) {
+        while (progress.nextStep() < total) {
+            long step = progress.nextStep();
             long start = System.nanoTime();
-            float[] current = update.parameters();
-            long version = nextVersion();
-            Broadcast<float[]> parameters = jsc.broadcast(current);
+            Broadcast<float[]> parameters = jsc.broadcast(update.parameters());
             long broadcastDone = System.nanoTime();
             GradientPart sum;
             try {
-                JavaRDD<GradientPart> parts = gradients(train.blocks(), parameters, version, plan, step, t.microBatch(), classes);
+                JavaRDD<GradientPart> parts = gradients(train.blocks(), parameters, nextVersion(), plan, step, t.microBatch(), classes);
                 sum = allReduce.sum(parts);
                 if (sum.examples() != plan.globalBatch()) {
                     throw new IllegalStateException("step " + (step + 1) + ": the partitions contributed " + sum.examples()
@@ -79,16 +84,30 @@ public final class TrainingLoop {
                 parameters.destroy();
             }
             long reduced = System.nanoTime();
-            StepResult r = update.apply(sum.gradient(), plan.globalBatch());
-            long updated = System.nanoTime();
-            StepMetrics m = StepMetricsFactory.of(r, plan, step, sum, start, broadcastDone, reduced, updated);
+            StepMetrics m;
+            try {
+                StepResult r = update.apply(sum.gradient(), plan.globalBatch());
+                progress.applied();
+                m = StepMetricsFactory.of(r, plan, step, sum, start, broadcastDone, reduced, System.nanoTime());
+            } catch (InvalidGradientException e) {
+                progress.skipped();
+                LOG.warn("step {} skipped: {} ({} in a row, {} in this run)", step + 1, e.getMessage(), progress.consecutiveBadSteps(),
+                        progress.skippedSteps());
+                m = StepMetricsFactory.skipped(plan, step, update.learningRate(), sum, start, broadcastDone, reduced, System.nanoTime());
+                if (progress.consecutiveBadSteps() > t.maxConsecutiveBadSteps()) {
+                    listener.stepDone(m, progress, update);
+                    throw new TrainingDivergedException(progress.consecutiveBadSteps() + " consecutive steps had non-finite gradients "
+                            + "(more than spark-lamb.training.max-consecutive-bad-steps = " + t.maxConsecutiveBadSteps() + "); last: "
+                            + e.getMessage(), e);
+                }
+            }
             if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
                 Evaluation e = evaluate(test.get(), update.parameters());
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
             }
             history.add(m);
-            sink.accept(m);
-            progress.report(m);
+            listener.stepDone(m, progress, update);
+            reporter.report(m);
         }
         return history;
     }

@@ -15,6 +15,7 @@ import dev.sparklamb.spark.model.Replica;
 import dev.sparklamb.spark.train.GlobalUpdate;
 import dev.sparklamb.spark.train.LocalTrainer;
 import dev.sparklamb.spark.train.TrainingLoop;
+import dev.sparklamb.spark.train.TrainingProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ public final class SparkOverheadBench {
             }
             Replica init = spec.build();
             GlobalUpdate sparkUpdate = new GlobalUpdate(init.layout(), init.parameters(), optimizer.create());
-            List<StepMetrics> h = loop.run(cached, Optional.empty(), sparkUpdate, m -> { });
+            List<StepMetrics> h = loop.run(cached, Optional.empty(), sparkUpdate, TrainingProgress.start(), (m, p, u) -> { });
             viaSpark.addAll(round == 0 ? h.subList(1, h.size()) : h);
         }
         all = null;
