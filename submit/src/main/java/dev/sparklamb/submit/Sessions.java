@@ -18,6 +18,9 @@ final class Sessions {
         conf.setIfMissing("spark.app.name", settings.appName());
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Gradients come back as task results: up to 64 MB (16M parameters) they travel directly with the task's
+        // status message instead of a second fetch from the block manager (Spark's default cut-off is 1 MB).
+        conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");

@@ -46,7 +46,8 @@ public final class SparkOverheadBench {
         SparkSession.Builder builder = SparkSession.builder().master(master).appName("spark-lamb overhead bench")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .config("spark.task.maxDirectResultSize", System.getProperty("maxDirectResultSize", "1m"));
         if (master.startsWith("local-cluster")) {
             builder.config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
                     + " -Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""));
