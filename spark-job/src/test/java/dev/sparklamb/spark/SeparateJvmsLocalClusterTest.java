@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -68,6 +69,47 @@ class SeparateJvmsLocalClusterTest {
     }
 
     @Test
+    void executorKilledInTheMiddleOfAStepLosesNoGradient() throws Exception {
+        float[] undisturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("undisturbed"),
+                DistributedEqualsLocalTest.overrides(4, "mlp"))).fit(DATA.frame(spark), null).parameters();
+        AtomicReference<String> killed = new AtomicReference<>();
+        Thread[] killer = new Thread[1];
+        TrainingResult disturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("disturbed"),
+                DistributedEqualsLocalTest.overrides(4, "mlp")))
+                .listener((m, p, u) -> {
+                    if (p.nextStep() == 2) {
+                        // Step 3 starts as soon as this returns; kill an executor about half-way through it.
+                        long delay = Math.max(1, (long) (m.stepMillis() / 2));
+                        killer[0] = new Thread(() -> {
+                            try {
+                                Thread.sleep(delay);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                            List<ProcessHandle> all = ProcessHandle.current().descendants().toList();
+                            // The local-cluster workers run inside this JVM; the only java child processes are executors.
+                            // (Their command lines are too long for /proc to show the main class.)
+                            all.stream().filter(h -> h.info().command().orElse("").endsWith("/java"))
+                                    .findFirst()
+                                    .ifPresentOrElse(h -> {
+                                        h.destroyForcibly();
+                                        killed.set("executor process " + h.pid() + " killed " + delay + " ms into step 3");
+                                    }, () -> killed.set("none found among " + all.stream()
+                                            .map(h -> h.pid() + ":" + h.info().command().orElse("?"))
+                                            .toList()));
+                        });
+                        killer[0].start();
+                    }
+                })
+                .fit(DATA.frame(spark), null);
+        killer[0].join();
+        assertThat(killed.get()).as("an executor was killed").startsWith("executor process");
+        assertThat(disturbed.history()).hasSize(5);
+        assertThat(Arrays.equals(disturbed.parameters(), undisturbed))
+                .as("bitwise equal to the undisturbed run after " + killed.get()).isTrue();
+    }
+
+    @Test
     void tasksRunInOtherProcessesWithResidentReplicas() {
         RunConfig config = TestSpark.config(tmp.resolve("out"), DistributedEqualsLocalTest.overrides(2, "mlp"));
         new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
@@ -79,7 +121,8 @@ class SeparateJvmsLocalClusterTest {
         String driver = ManagementFactory.getRuntimeMXBean().getName();
         assertThat(perExecutor).as("executor processes").hasSizeGreaterThanOrEqualTo(1)
                 .noneMatch(s -> s.startsWith(driver + " "));
-        // 5 steps and 2 evaluations... on one core per executor: each JVM built its replica once, not once per step.
+        // 5 steps on one core per executor: each JVM built its replica once, not once per step (a JVM started to
+        // replace a killed executor has built its own single one too).
         assertThat(perExecutor).allMatch(s -> s.endsWith(" built 1"), Arrays.toString(perExecutor.toArray()));
     }
 }
