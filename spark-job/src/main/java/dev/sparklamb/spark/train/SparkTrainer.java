@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -93,9 +95,8 @@ public final class SparkTrainer {
                 test == null ? null : reader -> reader.fromDataFrame(test, "test data"));
     }
 
-    private TrainingResult fit(java.util.function.Function<DatasetReader, CachedExamples> loadTrain,
-                               java.util.function.Function<DatasetReader, CachedExamples> loadTest) {
-        var hadoop = spark.sparkContext().hadoopConfiguration();
+    private TrainingResult fit(Function<DatasetReader, CachedExamples> loadTrain, Function<DatasetReader, CachedExamples> loadTest) {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (resume) {
             RunOutput.requireResumable(config.output(), hadoop);
         } else {
@@ -109,61 +110,66 @@ public final class SparkTrainer {
         Optional<CachedExamples> test = Optional.empty();
         try {
             test = Optional.ofNullable(loadTest).map(f -> f.apply(reader));
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            TrainingLoop loop = new TrainingLoop(jsc, config, spec);
-            BatchPlan plan = loop.plan(train);
-            Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
-            String fingerprint = RunFingerprint.of(spec, config, train.count());
-            CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
-            Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
-            GlobalUpdate update = restored
-                    .map(c -> new GlobalUpdate(driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
-                    .orElseGet(() -> new GlobalUpdate(driverModel.layout(), driverModel.parameters(), optimizer));
-            TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
-                    .orElseGet(TrainingProgress::start);
-            LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
-                            + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}{}",
-                    spec.name(), driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(), train.count(),
-                    train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
-                    String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())),
-                    restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
-            long start = System.nanoTime();
-            List<StepMetrics> history;
-            try (RunOutput output = restored.isPresent() ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
-                    : resume ? RunOutput.resume(config.output(), hadoop, 0) : RunOutput.create(config.output(), hadoop)) {
-                int every = config.checkpoint().everySteps();
-                TrainingListener perStep = (m, p, u) -> {
-                    output.writeStep(m);
-                    boolean last = p.nextStep() == plan.totalSteps();
-                    if (last || every > 0 && p.nextStep() % every == 0) {
-                        checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
-                                u.parameters(), u.state().copy()));
-                    }
-                    listener.stepDone(m, p, u);
-                };
-                try {
-                    history = loop.run(train, test, update, progress, perStep);
-                } catch (TrainingDivergedException e) {
-                    List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
-                    LOG.error("{}; last good checkpoint: {}", e.getMessage(),
-                            saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
-                    throw e;
-                }
-                driverModel.setParameters(update.parameters(), -1);
-                output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
-                output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
-            }
-            StepMetrics last = history.isEmpty() ? null : history.get(history.size() - 1);
-            Optional<Evaluation> finalEval = last == null || last.testAccuracy() == null ? Optional.empty()
-                    : Optional.of(new Evaluation(test.get().count(), Math.round(last.testAccuracy() * test.get().count()),
-                    last.testLoss() * test.get().count()));
-            finalEval.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
-                    String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
-            return new TrainingResult(driverModel.network(), update.parameters(), update.state(), history, finalEval);
+            return train(spec, driverModel, train, test, hadoop);
         } finally {
             train.release();
             test.ifPresent(CachedExamples::release);
         }
+    }
+
+    /** Restores or starts, runs the steps with metrics and checkpoints, and writes the model and summary. */
+    private TrainingResult train(ModelSpec spec, Replica driverModel, CachedExamples train, Optional<CachedExamples> test,
+                                 Configuration hadoop) {
+        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec);
+        BatchPlan plan = loop.plan(train);
+        Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
+        String fingerprint = RunFingerprint.of(spec, config, train.count());
+        CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
+        Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
+        GlobalUpdate update = restored
+                .map(c -> new GlobalUpdate(driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
+                .orElseGet(() -> new GlobalUpdate(driverModel.layout(), driverModel.parameters(), optimizer));
+        TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
+                .orElseGet(TrainingProgress::start);
+        LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
+                        + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}{}",
+                spec.name(), driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(), train.count(),
+                train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
+                String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())),
+                restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
+        long start = System.nanoTime();
+        List<StepMetrics> history;
+        try (RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
+                : RunOutput.create(config.output(), hadoop)) {
+            try {
+                history = loop.run(train, test, update, progress, checkpointing(output, checkpoints, plan, fingerprint));
+            } catch (TrainingDivergedException e) {
+                List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
+                LOG.error("{}; last good checkpoint: {}", e.getMessage(),
+                        saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
+                throw e;
+            }
+            driverModel.setParameters(update.parameters(), -1);
+            output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
+            output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
+        }
+        Optional<Evaluation> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
+        finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
+                String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
+        return new TrainingResult(driverModel.network(), update.parameters(), update.state(), history, finalEvaluation);
+    }
+
+    /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
+    private TrainingListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint) {
+        int every = config.checkpoint().everySteps();
+        return (m, p, u) -> {
+            output.writeStep(m);
+            if (p.nextStep() == plan.totalSteps() || every > 0 && p.nextStep() % every == 0) {
+                checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
+                        u.parameters(), u.state().copy()));
+            }
+            listener.stepDone(m, p, u);
+        };
     }
 
     private Map<String, Object> summary(String output, CachedExamples train, BatchPlan plan, TrainingProgress progress,

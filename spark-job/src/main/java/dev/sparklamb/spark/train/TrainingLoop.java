@@ -37,6 +37,7 @@ public final class TrainingLoop {
     /** Random per loop, so replicas reused across runs in one JVM never mistake old parameters for current ones. */
     private final long runId = new java.util.Random().nextLong();
     private long broadcasts;
+    private Evaluation lastEvaluation;
 
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
         this.jsc = jsc;
@@ -103,6 +104,7 @@ public final class TrainingLoop {
             }
             if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
                 Evaluation e = evaluate(test.get(), update.parameters());
+                lastEvaluation = e;
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
             }
             history.add(m);
@@ -121,6 +123,11 @@ public final class TrainingLoop {
                     PartitionGradient.compute(index, replica, block, parameters.value(), version, plan, step, microBatch, classes));
             return List.of(part).iterator();
         }, true);
+    }
+
+    /** The most recent evaluation on the test data during {@link #run}, if any. */
+    public Optional<Evaluation> lastEvaluation() {
+        return Optional.ofNullable(lastEvaluation);
     }
 
     /** A number that identifies one parameter broadcast; replicas skip reloading parameters they already hold. */
