@@ -69,7 +69,11 @@ final class AdaptiveMomentOptimizer implements Optimizer {
                 int n = plan.count(c);
                 g[i].read(from, s.a, n);
                 w[i].read(from, s.b, n);
-                Kernels.updateMomentsAndApply(coefficients[i], stepSize, s.a, s.b, state.first(i), state.second(i), from, n);
+                System.arraycopy(state.first(i), from, s.c, 0, n);
+                System.arraycopy(state.second(i), from, s.d, 0, n);
+                Kernels.updateMomentsAndApply(coefficients[i], stepSize, s.a, s.b, s.c, s.d, n);
+                System.arraycopy(s.c, 0, state.first(i), from, n);
+                System.arraycopy(s.d, 0, state.second(i), from, n);
                 w[i].write(from, s.b, n);
             });
         } else {
@@ -79,7 +83,13 @@ final class AdaptiveMomentOptimizer implements Optimizer {
                 int n = plan.count(c);
                 g[i].read(from, s.a, n);
                 w[i].read(from, s.b, n);
-                Kernels.updateMoments(coefficients[i], s.a, s.b, state.first(i), state.second(i), from, n, out);
+                System.arraycopy(state.first(i), from, s.c, 0, n);
+                System.arraycopy(state.second(i), from, s.d, 0, n);
+                Kernels.updateMoments(coefficients[i], s.a, s.b, s.c, s.d, s.e, n);
+                System.arraycopy(s.c, 0, state.first(i), from, n);
+                System.arraycopy(s.d, 0, state.second(i), from, n);
+                out[0] = Kernels.sumOfSquares(s.b, n);
+                out[1] = Kernels.sumOfSquares(s.e, n);
             });
             double[] sw = plan.sumPerTensor(partial, 0);
             double[] su = plan.sumPerTensor(partial, 1);
@@ -98,7 +108,9 @@ final class AdaptiveMomentOptimizer implements Optimizer {
                 int from = plan.from(c);
                 int n = plan.count(c);
                 w[i].read(from, s.b, n);
-                Kernels.applyUpdate(coefficients[i], stepSizes[i], s.b, state.first(i), state.second(i), from, n);
+                System.arraycopy(state.first(i), from, s.c, 0, n);
+                System.arraycopy(state.second(i), from, s.d, 0, n);
+                Kernels.applyUpdate(coefficients[i], stepSizes[i], s.b, s.c, s.d, n);
                 w[i].write(from, s.b, n);
             });
         }

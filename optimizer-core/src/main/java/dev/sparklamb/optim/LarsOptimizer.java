@@ -50,7 +50,11 @@ final class LarsOptimizer implements Optimizer {
             int n = plan.count(c);
             g[i].read(from, s.a, n);
             w[i].read(from, s.b, n);
-            Kernels.updateMomentum(scale, beta, oneMinusBeta, decay[i], s.a, s.b, state.first(i), from, n, out);
+            System.arraycopy(state.first(i), from, s.c, 0, n);
+            Kernels.updateMomentum(scale, beta, oneMinusBeta, decay[i], s.a, s.b, s.c, n);
+            System.arraycopy(s.c, 0, state.first(i), from, n);
+            out[0] = Kernels.sumOfSquares(s.b, n);
+            out[1] = Kernels.sumOfSquares(s.c, n);
         });
         double[] sw = plan.sumPerTensor(partial, 0);
         double[] sm = plan.sumPerTensor(partial, 1);
@@ -74,7 +78,8 @@ final class LarsOptimizer implements Optimizer {
             int from = plan.from(c);
             int n = plan.count(c);
             w[i].read(from, s.b, n);
-            Kernels.applyMomentum(stepSizes[i], s.b, state.first(i), from, n);
+            System.arraycopy(state.first(i), from, s.c, 0, n);
+            Kernels.applyMomentum(stepSizes[i], s.b, s.c, n);
             w[i].write(from, s.b, n);
         });
         state.advance();

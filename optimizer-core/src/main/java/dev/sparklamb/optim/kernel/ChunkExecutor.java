@@ -60,9 +60,12 @@ public final class ChunkExecutor {
         return out;
     }
 
-    /** Per-thread scratch arrays of {@link ChunkPlan#CHUNK} floats. */
+    /** Per-thread scratch arrays of {@link ChunkPlan#CHUNK} floats (five of them stay within a core's L2 cache). */
     public static final class Scratch {
         public final float[] a = new float[ChunkPlan.CHUNK];
         public final float[] b = new float[ChunkPlan.CHUNK];
+        public final float[] c = new float[ChunkPlan.CHUNK];
+        public final float[] d = new float[ChunkPlan.CHUNK];
+        public final float[] e = new float[ChunkPlan.CHUNK];
     }
 }
