@@ -150,7 +150,46 @@ public class OptimizerStepBenchmark {
         public void setUpOpsLamb() {
             initTensors();
             lamb = new Nd4jOpsLamb(lambConfig(), layout);
-            SanityCheck.requireSameAsFusedLamb(this, lamb, 2);
+            SanityCheck.requireSameAsFusedLamb("ND4J-ops LAMB", this, lamb::step, 2);
+        }
+    }
+
+    /** The vectorisable-kernel experiment ({@link ExperimentalLamb}); checked once against the real LAMB before timing. */
+    public static class ExperimentalLambState extends Tensors {
+        ExperimentalLamb lamb;
+
+        @Setup(Level.Trial)
+        public void setUpExperimentalLamb() {
+            initTensors();
+            lamb = new ExperimentalLamb(lambConfig(), layout);
+            OptimizerState reference = SanityCheck.requireSameAsFusedLamb("experimental LAMB", this, lamb::step, 2);
+            SanityCheck.requireSameMoments(reference, lamb);
+        }
+    }
+
+    /**
+     * ND4J's Adam as one updater over the whole flat gradient: what DL4J's UpdaterBlock does when every layer has the
+     * same Adam configuration. Working gradient refilled before each step, untimed.
+     */
+    public static class Nd4jAdamOneBlock extends Tensors {
+        INDArray workFlat;
+        INDArray paramRow;
+        AdamUpdater updater;
+        int iteration;
+
+        @Setup(Level.Trial)
+        public void setUpAdamOneBlock() {
+            initTensors();
+            workFlat = gradFlat.dup();
+            paramRow = paramFlat;
+            INDArray stateFlat = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 2 * layout.totalLength());
+            updater = new AdamUpdater(new Adam(1e-3, 0.9, 0.999, 1e-8));
+            updater.setStateViewArray(stateFlat, workFlat.shape(), 'c', true);
+        }
+
+        @Setup(Level.Invocation)
+        public void copyGradient() {
+            workFlat.assign(gradFlat);
         }
     }
 
@@ -205,6 +244,17 @@ public class OptimizerStepBenchmark {
     }
 
     @Benchmark
+    public double lambStepExperimental(ExperimentalLambState s) {
+        return s.lamb.step(s.params, s.grads);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g"}, jvmArgsAppend = "-Dsparklamb.optimizer.threads=1")
+    public double lambStepExperimental1Thread(ExperimentalLambState s) {
+        return s.lamb.step(s.params, s.grads);
+    }
+
+    @Benchmark
     public StepResult adamwStep(AdamWState s) {
         return s.optimizer.step(s.params, s.grads, s.state);
     }
@@ -214,6 +264,14 @@ public class OptimizerStepBenchmark {
     public int nd4jAdamStep(Nd4jAdamFreshGradient s) {
         s.step();
         return s.iteration;
+    }
+
+    /** ND4J Adam, one updater over all 24.8M parameters (DL4J's UpdaterBlock); gradient refill untimed. */
+    @Benchmark
+    public int nd4jAdamStepOneBlock(Nd4jAdamOneBlock s) {
+        s.updater.applyUpdater(s.workFlat, s.iteration, 0);
+        s.paramRow.subi(s.workFlat);
+        return s.iteration++;
     }
 
     /** ND4J Adam including the copy of the gradient ({@code work.assign(grad)}, 2 more floats per parameter). */

@@ -11,7 +11,6 @@ import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs {@link OptimizerStepBenchmark} (AverageTime, ms/op, 1 fork, 3 x 1 s warmup, 5 x 2 s measurement unless JMH
@@ -26,6 +25,10 @@ public final class RunOptimizerStepBenchmark {
 
     public static void main(String[] args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
+        if (cli.shouldHelp()) {
+            cli.showHelp();
+            return;
+        }
         OptionsBuilder b = new OptionsBuilder();
         b.parent(cli);
         if (cli.getIncludes().isEmpty()) {
@@ -39,7 +42,12 @@ public final class RunOptimizerStepBenchmark {
             b.resultFormat(ResultFormatType.JSON);
         }
         // Forks, warmup and measurement come from the annotations on OptimizerStepBenchmark unless given here.
-        Collection<RunResult> results = new Runner(b.build()).run();
+        Runner runner = new Runner(b.build());
+        if (cli.shouldList()) {
+            runner.list();
+            return;
+        }
+        Collection<RunResult> results = runner.run();
         report(results);
     }
 
@@ -55,28 +63,38 @@ public final class RunOptimizerStepBenchmark {
         long triadLen = (OptimizerStepBenchmark.LAMB_FLOATS_PER_PARAM * n + 2) / 3;
         double triadBytes = 3 * 4.0 * triadLen;
         StringBuilder out = new StringBuilder("\n== derived (" + n + " parameters, " + BenchTensors.layout().size() + " tensors) ==\n");
-        Result<?> adam = byName.get("nd4jAdamStep");
-        for (String k : new String[] {"lambStep", "lambStep1Thread", "adamwStep", "nd4jAdamStepWithGradientCopy", "lambNd4jOpsStep"}) {
-            if (adam != null && byName.containsKey(k)) {
-                out.append(String.format("%s / nd4jAdamStep = %.3f%n", k, byName.get(k).getScore() / adam.getScore()));
+        String[] lambs = {"lambStep", "lambStep1Thread", "lambStepExperimental", "lambStepExperimental1Thread", "lambNd4jOpsStep"};
+        for (String base : new String[] {"nd4jAdamStep", "nd4jAdamStepOneBlock"}) {
+            Result<?> adam = byName.get(base);
+            if (adam == null) {
+                continue;
+            }
+            for (String k : new String[] {"lambStep", "lambStep1Thread", "lambStepExperimental", "lambStepExperimental1Thread", "adamwStep",
+                    "nd4jAdamStepWithGradientCopy", "nd4jAdamStepOneBlock", "lambNd4jOpsStep"}) {
+                if (byName.containsKey(k) && !k.equals(base)) {
+                    out.append(String.format("%s / %s = %.3f%n", k, base, byName.get(k).getScore() / adam.getScore()));
+                }
             }
         }
         if (byName.containsKey("lambNd4jOpsStep") && byName.containsKey("lambStep")) {
-            out.append(String.format("lambNd4jOpsStep / lambStep = %.1f%n", byName.get("lambNd4jOpsStep").getScore() / byName.get("lambStep").getScore()));
+            out.append(String.format("lambNd4jOpsStep / lambStep = %.2f%n", byName.get("lambNd4jOpsStep").getScore() / byName.get("lambStep").getScore()));
+        }
+        if (byName.containsKey("lambStepExperimental") && byName.containsKey("lambStep")) {
+            out.append(String.format("lambStepExperimental / lambStep = %.3f%n", byName.get("lambStepExperimental").getScore() / byName.get("lambStep").getScore()));
         }
         for (String t : new String[] {"triad1Thread", "triad2Threads"}) {
             if (byName.containsKey(t)) {
                 out.append(String.format("%s: %.2f GB/s (%.0f MB per op)%n", t, triadBytes / (byName.get(t).getScore() * 1e-3) / 1e9, triadBytes / 1e6));
             }
         }
-        for (String k : new String[] {"lambStep", "lambStep1Thread"}) {
+        for (String k : lambs) {
             if (byName.containsKey(k)) {
                 double gbs = lambBytes / (byName.get(k).getScore() * 1e-3) / 1e9;
                 out.append(String.format("%s: %.2f GB/s (11 floats/param, %.0f MB per step)", k, gbs, lambBytes / 1e6));
                 for (String t : new String[] {"triad1Thread", "triad2Threads"}) {
                     if (byName.containsKey(t)) {
                         double tgbs = triadBytes / (byName.get(t).getScore() * 1e-3) / 1e9;
-                        out.append(String.format(", %.2f of %s", gbs / tgbs, t));
+                        out.append(String.format(", %.3f of %s", gbs / tgbs, t));
                     }
                 }
                 out.append('\n');
@@ -85,8 +103,14 @@ public final class RunOptimizerStepBenchmark {
         if (byName.containsKey("adamwStep")) {
             out.append(String.format("adamwStep: %.2f GB/s (7 floats/param)%n", 28.0 * n / (byName.get("adamwStep").getScore() * 1e-3) / 1e9));
         }
-        if (adam != null) {
-            out.append(String.format("nd4jAdamStep: %.2f GB/s (9 floats/param)%n", 36.0 * n / (adam.getScore() * 1e-3) / 1e9));
+        for (String k : new String[] {"nd4jAdamStep", "nd4jAdamStepOneBlock"}) {
+            if (byName.containsKey(k)) {
+                out.append(String.format("%s: %.2f GB/s (9 floats/param)%n", k, 36.0 * n / (byName.get(k).getScore() * 1e-3) / 1e9));
+            }
+        }
+        if (byName.containsKey("nd4jAdamStepWithGradientCopy")) {
+            out.append(String.format("nd4jAdamStepWithGradientCopy: %.2f GB/s (11 floats/param)%n",
+                    44.0 * n / (byName.get("nd4jAdamStepWithGradientCopy").getScore() * 1e-3) / 1e9));
         }
         System.out.println(out);
     }

@@ -3,20 +3,24 @@ package dev.sparklamb.optim.bench;
 import dev.sparklamb.optim.NamedTensors;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Checks the ND4J-ops LAMB against the optimizer's own LAMB before it is timed. */
+/** Checks an alternative LAMB against the optimizer's own LAMB before it is timed. */
 final class SanityCheck {
 
     private SanityCheck() {
     }
 
     /**
-     * Runs {@code steps} steps of the real LAMB on a copy of the parameters and of {@code lamb} on the parameters
-     * themselves (from fresh state), and fails unless they agree to float tolerance: every element within
-     * {@code 1e-3} of the largest parameter change plus 4 ulps of the largest parameter.
+     * Runs {@code steps} steps of the real LAMB on a copy of the parameters and of {@code other} on the parameters
+     * themselves (both from fresh state), and fails unless they agree to float tolerance: every element within
+     * {@code 1e-3} of the largest parameter change plus 4 ulps of the largest parameter. Returns the real LAMB's
+     * state, for further checks.
      */
-    static void requireSameAsFusedLamb(OptimizerStepBenchmark.Tensors t, Nd4jOpsLamb lamb, int steps) {
+    static OptimizerState requireSameAsFusedLamb(String label, OptimizerStepBenchmark.Tensors t, BiConsumer<NamedTensors, NamedTensors> other,
+                                                 int steps) {
         float[] w0 = t.paramFlat.toFloatVector();
         INDArray fusedFlat = t.paramFlat.dup();
         NamedTensors fused = NamedTensors.viewsOf(t.layout, fusedFlat);
@@ -24,7 +28,7 @@ final class SanityCheck {
         OptimizerState state = optimizer.init(t.layout);
         for (int k = 0; k < steps; k++) {
             optimizer.step(fused, t.grads, state);
-            lamb.step(t.params, t.grads);
+            other.accept(t.params, t.grads);
         }
         float[] a = fusedFlat.toFloatVector();
         float[] b = t.paramFlat.toFloatVector();
@@ -42,11 +46,22 @@ final class SanityCheck {
             }
         }
         double tolerance = 1e-3 * maxChange + 4 * Math.ulp((float) maxAbs);
-        String msg = String.format("ND4J-ops LAMB vs fused LAMB after %d steps: max |diff| %.3g at element %d (tolerance %.3g; "
-                + "max |change| %.3g, max |w| %.3g)", steps, maxDiff, worst, tolerance, maxChange, maxAbs);
+        String msg = String.format("%s vs the optimizer's LAMB after %d steps: max |diff| %.3g at element %d (tolerance %.3g; "
+                + "max |change| %.3g, max |w| %.3g)", label, steps, maxDiff, worst, tolerance, maxChange, maxAbs);
         System.out.println(msg);
         if (!(maxDiff <= tolerance)) {
             throw new IllegalStateException(msg);
         }
+        return state;
+    }
+
+    /** The experiment's moments must equal the optimizer's bit for bit (same float operations in the same order). */
+    static void requireSameMoments(OptimizerState state, ExperimentalLamb lamb) {
+        for (int i = 0; i < state.layout().size(); i++) {
+            if (!Arrays.equals(state.firstMoment(i), lamb.firstMoment(i)) || !Arrays.equals(state.secondMoment(i), lamb.secondMoment(i))) {
+                throw new IllegalStateException("experimental LAMB moments differ from the optimizer's in " + state.layout().name(i));
+            }
+        }
+        System.out.println("experimental LAMB: moments bitwise equal to the optimizer's");
     }
 }
