@@ -159,6 +159,7 @@ public final class RunOutput implements AutoCloseable {
             try (OutputStream o = fs.create(tmp, true)) {
                 writer.write(o);
             }
+            fs.delete(target, false); // HDFS's rename never replaces an existing file (a resumed run that had already finished)
             if (!fs.rename(tmp, target)) {
                 throw new IOException("rename " + tmp + " -> " + target + " failed");
             }

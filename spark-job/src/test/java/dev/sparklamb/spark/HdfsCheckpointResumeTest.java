@@ -1,0 +1,258 @@
+package dev.sparklamb.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparklamb.spark.config.ConfigLoader;
+import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.train.SparkTrainer;
+import dev.sparklamb.spark.train.TrainingResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checkpoint/resume guarantee on a real HDFS (Hadoop's MiniDFSCluster, one datanode, every service bound to
+ * 127.0.0.1 on a free port): training data, checkpoints, metrics and the model all live at {@code hdfs://} URIs, and a
+ * run stopped after step k and resumed ends bitwise equal to an uninterrupted run.
+ */
+class HdfsCheckpointResumeTest {
+
+    static MiniDFSCluster cluster;
+    static FileSystem hdfs;
+    static String root;
+    static SparkSession spark;
+    static final TestSpark.Synthetic DATA = TestSpark.synthetic(500, 8, 21);
+    static String trainUri;
+    static float[] uninterrupted;
+
+    @TempDir
+    static java.nio.file.Path local;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Configuration conf = new Configuration();
+        conf.set("hadoop.tmp.dir", local.resolve("hadoop-tmp").toString());
+        conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
+        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+        conf.set("dfs.namenode.servicerpc-address", "127.0.0.1:0");
+        conf.set("dfs.datanode.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+        conf.set("dfs.datanode.hostname", "127.0.0.1");
+        conf.setInt("dfs.replication", 1);
+        conf.setBoolean("dfs.permissions.enabled", false);
+        cluster = new MiniDFSCluster.Builder(conf, local.resolve("dfs").toFile())
+                .numDataNodes(1)
+                .checkDataNodeAddrConfig(true)
+                .format(true)
+                .build();
+        cluster.waitActive();
+        assertThat(cluster.getNameNode().getNameNodeAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(cluster.getNameNode().getServiceRpcAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(cluster.getNameNode().getHttpAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(cluster.getDataNodes().get(0).getXferAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        root = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+        // The test's own client (MiniDFSCluster's getFileSystem() would name the namenode "localhost").
+        hdfs = FileSystem.newInstance(URI.create(root), conf);
+
+        spark = TestSpark.session("local[2]");
+        // Nothing else of the cluster's Configuration is given to Spark: full hdfs:// URIs resolve by scheme and authority.
+        // One datanode: ask for one replica, so that closing a file never waits for replicas that cannot exist.
+        spark.sparkContext().hadoopConfiguration().setInt("dfs.replication", 1);
+
+        trainUri = root + "/data/train";
+        DATA.frame(spark).coalesce(1).write().parquet(trainUri);
+        assertThat(Arrays.stream(hdfs.listStatus(new Path("/data/train"))).map(s -> s.getPath().getName()))
+                .anyMatch(n -> n.endsWith(".parquet"));
+        uninterrupted = new SparkTrainer(spark, config(root + "/runs/reference")).fit().parameters();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        try {
+            if (spark != null) {
+                spark.stop();
+            }
+            if (hdfs != null) {
+                hdfs.close();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.shutdown(true);
+            }
+        }
+    }
+
+    /** The run of {@link CheckpointResumeTest}: 8 steps of 96 examples, a checkpoint every 2 steps, the newest 3 kept. */
+    static List<String> overrides(String train) {
+        return List.of("data.train=\"" + train + "\"", "data.partitions=3",
+                "model.input-height=8", "model.input-width=8",
+                "training.global-batch=96", "training.micro-batch=32", "training.epochs=2", "training.max-steps=8",
+                "optimizer.weight-decay=0.01", "optimizer.exclude-from-weight-decay=[\"_b$\"]",
+                "optimizer.learning-rate.base=0.01", "checkpoint.every-steps=2", "checkpoint.keep=3");
+    }
+
+    static RunConfig config(String output) {
+        return ConfigLoader.load("", "test", hocon(output, List.of()));
+    }
+
+    static List<String> hocon(String output, List<String> extra) {
+        List<String> all = new ArrayList<>(List.of("spark-lamb.output=\"" + output + "\""));
+        overrides(trainUri).forEach(o -> all.add("spark-lamb." + o));
+        extra.forEach(o -> all.add("spark-lamb." + o));
+        return all;
+    }
+
+    static SparkTrainer crashingAfter(RunConfig config, long step) {
+        return new SparkTrainer(spark, config).listener((m, p, u) -> {
+            if (p.nextStep() == step) {
+                throw new IllegalStateException("simulated driver crash after step " + step);
+            }
+        });
+    }
+
+    /** A fresh output directory on HDFS for each test. */
+    static String output(TestInfo test) {
+        return root + "/runs/" + test.getTestMethod().orElseThrow().getName();
+    }
+
+    static List<Long> metricSteps(String output) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Long> steps = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(hdfs.open(new Path(output, "metrics.jsonl")), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                steps.add(json.readTree(line).get("step").asLong());
+            }
+        }
+        return steps;
+    }
+
+    static List<Path> checkpoints(String output) throws IOException {
+        FileStatus[] files = hdfs.listStatus(new Path(output, "checkpoints"), p -> p.getName().endsWith(".ckpt"));
+        return Arrays.stream(files).map(FileStatus::getPath).sorted().toList();
+    }
+
+    @Test
+    void uninterruptedRunOnHdfsWritesEverythingThereAndMatchesALocalRun(@TempDir java.nio.file.Path tmp) throws IOException {
+        String out = root + "/runs/reference";
+        assertThat(hdfs.exists(new Path(out, "model.zip"))).isTrue();
+        assertThat(hdfs.exists(new Path(out, "summary.json"))).isTrue();
+        assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(checkpoints(out)).extracting(Path::getName)
+                .containsExactly("step-000000000004.ckpt", "step-000000000006.ckpt", "step-000000000008.ckpt");
+
+        // The same data read from the local file system, output there too: the file system changes nothing.
+        String localTrain = TestFiles.parquet(DATA.frame(spark), tmp.resolve("train"));
+        RunConfig localConfig = TestSpark.config(tmp.resolve("run"), overrides(localTrain).toArray(new String[0]));
+        float[] onLocal = new SparkTrainer(spark, localConfig).fit().parameters();
+        assertThat(Arrays.equals(onLocal, uninterrupted)).as("HDFS run bitwise equal to the local run").isTrue();
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRunBitwise(TestInfo test) throws IOException {
+        String out = output(test);
+        assertThatThrownBy(() -> crashingAfter(config(out), 5).fit()).hasMessageContaining("simulated driver crash");
+        assertThat(checkpoints(out)).extracting(Path::getName).containsExactly("step-000000000002.ckpt", "step-000000000004.ckpt");
+        assertThat(checkpoints(out)).allSatisfy(p -> assertThat(p.toUri().getScheme()).isEqualTo("hdfs"));
+        assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(hdfs.exists(new Path(out, "model.zip"))).isFalse();
+
+        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+        assertThat(resumed.history()).extracting(m -> m.step()).containsExactly(5L, 6L, 7L, 8L);
+        assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(checkpoints(out)).extracting(Path::getName)
+                .containsExactly("step-000000000004.ckpt", "step-000000000006.ckpt", "step-000000000008.ckpt");
+        assertThat(hdfs.exists(new Path(out, "model.zip"))).isTrue();
+        assertThat(hdfs.exists(new Path(out, "summary.json"))).isTrue();
+
+        // Resuming the finished run again trains nothing and rewrites model.zip and summary.json, which HDFS's rename,
+        // unlike the local file system's, would not replace by itself.
+        TrainingResult again = new SparkTrainer(spark, config(out)).resume(true).fit();
+        assertThat(again.history()).as("nothing left to train").isEmpty();
+        assertThat(Arrays.equals(again.parameters(), uninterrupted)).isTrue();
+        assertThat(hdfs.listStatus(new Path(out), p -> p.getName().startsWith("."))).as("no temporary files left").isEmpty();
+        assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void truncatedNewestCheckpointOnHdfsFallsBackToThePreviousOne(TestInfo test) throws IOException {
+        String out = output(test);
+        assertThatThrownBy(() -> crashingAfter(config(out), 7).fit()).hasMessageContaining("simulated driver crash");
+        List<Path> saved = checkpoints(out);
+        assertThat(saved).extracting(Path::getName)
+                .containsExactly("step-000000000002.ckpt", "step-000000000004.ckpt", "step-000000000006.ckpt");
+        Path newest = saved.get(saved.size() - 1);
+        byte[] whole;
+        try (InputStream in = hdfs.open(newest)) {
+            whole = in.readAllBytes();
+        }
+        try (OutputStream o = hdfs.create(newest, true)) {
+            o.write(whole, 0, whole.length - 100);
+        }
+        assertThat(hdfs.getFileStatus(newest).getLen()).isEqualTo(whole.length - 100);
+
+        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        assertThat(resumed.history().get(0).step()).as("resumed after step 4, from the previous checkpoint").isEqualTo(5);
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+        assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    }
+
+    /**
+     * A real driver process is killed (SIGKILL) mid-run: its HDFS client dies holding the lease on metrics.jsonl (and
+     * perhaps on a half-written hidden checkpoint), and the resumed run must still take over the directory.
+     */
+    @Test
+    void killedDriverProcessResumesBitwiseExactly(TestInfo test, @TempDir java.nio.file.Path tmp) throws Exception {
+        String out = output(test);
+        java.nio.file.Path conf = tmp.resolve("run.conf");
+        Files.writeString(conf, String.join("\n", hocon(out, List.of("checkpoint.every-steps=1"))) + "\n");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        Arrays.stream(System.getProperty("sparklamb.java17.flags", "").split(" ")).filter(s -> !s.isBlank()).forEach(command::add);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ResumeMain.class.getName(), conf.toString(), "slow"));
+        java.nio.file.Path log = tmp.resolve("driver.log");
+        Process driver = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && (!hdfs.exists(new Path(out, "checkpoints")) || checkpoints(out).size() < 2)) {
+                assertThat(driver.isAlive()).as("driver still running; log: " + log).isTrue();
+                Thread.sleep(100);
+            }
+            assertThat(checkpoints(out)).as("checkpoints before the kill").hasSizeGreaterThanOrEqualTo(2);
+        } finally {
+            driver.destroyForcibly().waitFor();
+        }
+        assertThat(metricSteps(out).size()).as("killed before the end").isLessThan(8);
+        assertThat(((DistributedFileSystem) hdfs).isFileClosed(new Path(out, "metrics.jsonl")))
+                .as("metrics.jsonl still open for writing by the dead driver's client").isFalse();
+
+        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+        assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(hdfs.exists(new Path(out, "model.zip"))).isTrue();
+    }
+}
