@@ -2,6 +2,7 @@ package dev.sparklamb.spark.checkpoint;
 
 import dev.sparklamb.optim.StateFormatException;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.data.DataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,6 +44,9 @@ public final class CheckpointStore {
             Path p = new Path(directory);
             this.fs = p.getFileSystem(hadoop);
             this.dir = fs.makeQualified(p);
+            if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
+                throw new ConfigurationException("spark-lamb.checkpoint.dir: '" + directory + "' exists and is a file; expected a directory");
+            }
         } catch (IOException e) {
             throw new ConfigurationException("spark-lamb.checkpoint.dir: cannot access '" + directory + "': " + e.getMessage(), e);
         }
@@ -108,6 +112,7 @@ public final class CheckpointStore {
      */
     public Optional<Checkpoint> loadNewest(String fingerprint) {
         List<Path> all = list();
+        List<String> problems = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Path p = all.get(i);
             Checkpoint c;
@@ -115,9 +120,11 @@ public final class CheckpointStore {
                 c = CheckpointCodec.decode(in, p.toString());
             } catch (StateFormatException e) {
                 LOG.warn("checkpoint {} is unusable ({}); trying the previous one", p, e.getMessage());
+                problems.add(p.getName() + ": " + e.getMessage());
                 continue;
             } catch (IOException e) {
                 LOG.warn("checkpoint {} cannot be read ({}); trying the previous one", p, e.getMessage());
+                problems.add(p.getName() + ": " + e.getMessage());
                 continue;
             }
             if (!c.fingerprint().equals(fingerprint)) {
@@ -127,6 +134,10 @@ public final class CheckpointStore {
             }
             LOG.info("resuming from checkpoint {} (next step {})", p, c.nextStep() + 1);
             return Optional.of(c);
+        }
+        if (!problems.isEmpty()) {
+            throw new DataException("none of the " + problems.size() + " checkpoints in " + dir + " is usable (" + String.join("; ", problems)
+                    + "); nothing was changed. Delete them, or train into a new output directory, to start afresh");
         }
         return Optional.empty();
     }

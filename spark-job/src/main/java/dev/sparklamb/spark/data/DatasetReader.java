@@ -26,6 +26,9 @@ import scala.Tuple2;
 public final class DatasetReader {
 
     static final String FILE_COLUMN = "__spark_lamb_source_file";
+    /** Spark's messages that name the file a read failed on. */
+    private static final java.util.regex.Pattern FILE_ERROR =
+            java.util.regex.Pattern.compile("(Encountered error while reading file|Could not read footer for file)[^\\n]*");
 
     private final SparkSession spark;
     private final DataSettings settings;
@@ -52,13 +55,23 @@ public final class DatasetReader {
                     ? spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path)
                     : spark.read().parquet(path);
         } catch (Exception e) { // SparkException is checked but undeclared in Scala code
-            throw new DataException(what + ": could not read '" + path + "' as " + settings.format() + ": " + rootMessage(e), e);
+            throw new DataException(what + ": could not read '" + path + "' as " + settings.format() + ": " + rootMessage(e)
+                    + firstUnreadableFile(path), e);
         }
         return fromDataFrame(df, what + " '" + path + "'");
     }
 
     /** Decodes, validates and caches {@code df} (a notebook's Dataset, or what {@link #read} loaded). */
     public CachedExamples fromDataFrame(Dataset<Row> df, String what) {
+        boolean empty;
+        try {
+            empty = df.isEmpty();
+        } catch (Exception e) { // SparkException is checked but undeclared in Scala code
+            throw new DataException(what + ": could not be read: " + rootMessage(e), e);
+        }
+        if (empty) {
+            throw new DataException(what + ": contains no rows");
+        }
         Dataset<Row> withFile = df.withColumn(FILE_COLUMN, functions.input_file_name());
         RowDecoder decoder = settings.format().equals("csv") && !hasColumn(df, settings.featuresColumn())
                 ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
@@ -100,6 +113,34 @@ public final class DatasetReader {
             throw new IllegalStateException(what + ": cached " + cached + " examples but decoded " + count);
         }
         return new CachedExamples(blocks, count, p, what);
+    }
+
+    /** On a failed read of a Parquet directory, tries its files one by one to name the first unreadable one. */
+    private String firstUnreadableFile(String path) {
+        if (!settings.format().equals("parquet")) {
+            return "";
+        }
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.getFileStatus(p).isDirectory()) {
+                return "";
+            }
+            for (FileStatus f : fs.listStatus(p)) {
+                String name = f.getPath().getName();
+                if (f.isDirectory() || name.startsWith("_") || name.startsWith(".")) {
+                    continue;
+                }
+                try {
+                    spark.read().parquet(f.getPath().toString()).schema();
+                } catch (Exception bad) {
+                    return "; first unreadable file: " + f.getPath() + " (" + rootMessage(bad) + ")";
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // diagnosis only
+        }
+        return "";
     }
 
     private static boolean hasColumn(Dataset<Row> df, String name) {
@@ -156,12 +197,26 @@ public final class DatasetReader {
         }
     }
 
+    /**
+     * The innermost cause's first line, preceded by Spark's "Encountered error while reading file ..." when the chain
+     * has one (it names the file; the innermost cause usually does not).
+     */
     static String rootMessage(Throwable e) {
+        String fileLine = null;
         Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
+        while (true) {
+            String m = t.getMessage();
+            java.util.regex.Matcher file = m == null ? null : FILE_ERROR.matcher(m);
+            if (fileLine == null && file != null && file.find()) {
+                fileLine = file.group().replaceAll("\\.?\\s*Details:?\\s*$", "");
+            }
+            if (t.getCause() == null || t.getCause() == t) {
+                break;
+            }
             t = t.getCause();
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        String inner = m == null ? t.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        return fileLine == null ? inner : fileLine + " (" + inner + ")";
     }
 }

@@ -56,6 +56,32 @@ public final class RunOutput implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses an output (or checkpoint) location that is, or lies inside, one of the input paths: a run must never
+     * write into its own data.
+     *
+     * @param key the configuration key of {@code location}, for the message
+     */
+    public static void requireOutsideInputs(String key, String location, java.util.List<String> inputs, Configuration hadoop) {
+        try {
+            Path out = new Path(location);
+            String outUri = out.getFileSystem(hadoop).makeQualified(out).toUri().toString().replaceAll("/+$", "");
+            for (String input : inputs) {
+                if (input == null || input.isEmpty()) {
+                    continue;
+                }
+                Path in = new Path(input);
+                String inUri = in.getFileSystem(hadoop).makeQualified(in).toUri().toString().replaceAll("/+$", "");
+                if (outUri.equals(inUri) || outUri.startsWith(inUri + "/")) {
+                    throw new ConfigurationException(key + ": '" + location + "' lies inside the input data '" + input
+                            + "'; a run must not write into its data (nothing was written)");
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigurationException(key + ": cannot access '" + location + "': " + e.getMessage(), e);
+        }
+    }
+
     /** Files and folders a run writes into its output directory; resuming accepts nothing else there. */
     static final java.util.Set<String> OWN = java.util.Set.of(METRICS, MODEL, SUMMARY, "checkpoints");
 

@@ -85,6 +85,10 @@ public final class SparkTrainer {
         if (config.data().train().isEmpty()) {
             throw new DataException("spark-lamb.data.train is not set: give the training data's path");
         }
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<String> inputs = List.of(config.data().train(), config.data().test());
+        RunOutput.requireOutsideInputs("spark-lamb.output", config.output(), inputs, hadoop);
+        RunOutput.requireOutsideInputs("spark-lamb.checkpoint.dir", config.checkpoint().directory(config.output()), inputs, hadoop);
         return fit(reader -> reader.read(config.data().train(), "training data"),
                 config.data().hasTest() ? reader -> reader.read(config.data().test(), "test data") : null);
     }

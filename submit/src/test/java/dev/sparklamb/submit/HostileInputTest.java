@@ -1,0 +1,856 @@
+package dev.sparklamb.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sparklamb.optim.StateFormatException;
+import dev.sparklamb.spark.checkpoint.CheckpointCodec;
+import dev.sparklamb.spark.config.SparkSettings;
+import dev.sparklamb.spark.data.MnistImporter;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A corpus of malformed inputs fed one by one through the command line ({@link SparkLambCli#run}), as a scheduled
+ * job would run it: bad configuration files, bad data, damaged checkpoints and unusable output paths. For each case:
+ * the documented exit code ({@link ExitCode}), a message that names what is wrong (key, file, column, tensor), no
+ * stack trace for the user's mistakes (exit 2 and 3; the log lines count, they go to the same console), and every
+ * file that existed before the command is byte-identical after it. Only a run that is expected to succeed may change
+ * its own output directory. The reproducible command lines are in docs/reliability.md.
+ */
+class HostileInputTest {
+
+    static final int SIDE = 8;
+    static final int FEATURES = SIDE * SIDE;
+    static final int EXAMPLES = 200;
+    static final String MASTER = "spark-lamb.spark.master=\"local[2]\"";
+    static final String NEWEST = "step-000000000003.ckpt";
+
+    @TempDir
+    static Path root;
+
+    static SparkSession spark;
+    static float[][] x;
+    static int[] y;
+    /** Shared, never modified by a case (the snapshot checks that): */
+    static Path trainParquet;
+    static Path testParquet;
+    static Path trainCsv;
+    static Path goodConf;
+    /** A finished run (3 steps, a checkpoint after every step, all 3 kept) of goodConf. */
+    static Path baseRun;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        // The same session the CLI creates (Sessions.create -> getOrCreate); the CLI's calls reuse it.
+        spark = Sessions.create(new SparkSettings("local[2]", "spark-lamb"));
+        CliHarness.installLogCapture();
+        Random r = new Random(7);
+        float[][] teacher = new float[10][FEATURES];
+        for (float[] row : teacher) {
+            for (int j = 0; j < FEATURES; j++) {
+                row[j] = (float) r.nextGaussian();
+            }
+        }
+        x = new float[EXAMPLES][FEATURES];
+        y = new int[EXAMPLES];
+        for (int i = 0; i < EXAMPLES; i++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < FEATURES; j++) {
+                x[i][j] = r.nextFloat();
+            }
+            for (int c = 0; c < 10; c++) {
+                double s = 0;
+                for (int j = 0; j < FEATURES; j++) {
+                    s += teacher[c][j] * (x[i][j] - 0.5);
+                }
+                if (s > best) {
+                    best = s;
+                    y[i] = c;
+                }
+            }
+        }
+        Path data = Files.createDirectories(root.resolve("data"));
+        trainParquet = parquet(data.resolve("train.parquet"), rows(x, y));
+        testParquet = parquet(data.resolve("test.parquet"), rows(Arrays.copyOf(x, 100), Arrays.copyOf(y, 100)));
+        trainCsv = csv(data.resolve("train.csv"), table(x, y));
+        goodConf = root.resolve("conf").resolve("good.conf");
+        Files.createDirectories(goodConf.getParent());
+        Files.writeString(goodConf, goodHocon());
+        baseRun = root.resolve("fixtures").resolve("run-a");
+        CliHarness.Outcome base = CliHarness.run("train", "-c", goodConf.toString(), "--output", baseRun.toString(), "--set", MASTER);
+        assertThat(base.code()).as(base.describe()).isZero();
+        assertThat(checkpointNames(baseRun)).containsExactly("step-000000000001.ckpt", "step-000000000002.ckpt", NEWEST);
+    }
+
+    static void record(Case c, Invocation inv, CliHarness.Outcome o) {
+        StringBuilder s = new StringBuilder("### " + c.name() + "\n\nexit " + o.code() + " (expected " + c.exit() + ")\n\n");
+        s.append("    spark-lamb ").append(String.join(" ", inv.args()).replace(root.toString(), "$TMP")).append("\n\n");
+        o.err().lines().filter(l -> l.startsWith("spark-lamb:") || l.contains(" WARN  ") || l.contains(" ERROR ")
+                        || l.contains("resuming") || l.contains("Caused by"))
+                .map(l -> l.replace(root.toString(), "$TMP"))
+                .map(l -> "    " + (l.length() > 700 ? l.substring(0, 700) + "..." : l))
+                .forEach(l -> s.append(l).append('\n'));
+        s.append("\n    stack trace lines: ").append(o.err().lines().filter(l -> l.startsWith("\tat ")).count()).append("\n\n");
+        OUTCOMES.add(s.toString());
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        Path target = Path.of(System.getProperty("user.dir"), "target");
+        if (Files.isDirectory(target)) {
+            Files.writeString(target.resolve("hostile-input-outcomes.md"), String.join("", OUTCOMES));
+        }
+        SparkSession.getActiveSession().foreach(s -> {
+            s.stop();
+            return null;
+        });
+    }
+
+    static String goodHocon() {
+        return """
+                # A valid run: 200 examples of 8x8, the mlp preset, 3 steps of 64 examples, a checkpoint after every step.
+                spark-lamb {
+                  data {
+                    train = "%s"
+                    test = "%s"
+                    partitions = 2
+                  }
+                  model { input-height = 8, input-width = 8 }
+                  training { global-batch = 64, micro-batch = 32, max-steps = 3 }
+                  checkpoint { every-steps = 1, keep = 3 }
+                  optimizer.learning-rate.base = 0.01
+                  spark.master = "local[2]"
+                }
+                """.formatted(trainParquet.toUri(), testParquet.toUri());
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // The test: one invocation per case.
+
+    /** What a case runs; {@code mayChange} (relative to the temp root, or null) is the one directory it may write. */
+    record Invocation(String[] args, String mayChange, BiConsumer<CliHarness.Outcome, SoftAssertions> extra) {
+    }
+
+    @FunctionalInterface
+    interface Setup {
+        Invocation prepare(Path dir) throws Exception;
+    }
+
+    record Case(String name, int exit, List<String> messageParts, Setup setup) {
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** What each case printed, written to target/hostile-input-outcomes.md when the class is done (for docs/reliability.md). */
+    static final List<String> OUTCOMES = new ArrayList<>();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void hostileInput(Case c) throws Exception {
+        Path dir = Files.createDirectories(root.resolve("cases").resolve("case-" + System.nanoTime()));
+        try {
+            Invocation inv = c.setup().prepare(dir);
+            Map<String, String> before = CliHarness.snapshot(root);
+            CliHarness.Outcome o = CliHarness.run(inv.args());
+            Map<String, String> after = CliHarness.snapshot(root);
+            String report = "case '" + c.name() + "'; command: spark-lamb " + String.join(" ", inv.args()) + "\n" + o.describe();
+            record(c, inv, o);
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(o.code()).as("case '" + c.name() + "': exit code; " + report).isEqualTo(c.exit());
+            // A failure must be explained by the CLI's own "spark-lamb: ..." line (the log may say more); a success that
+            // had to work around damage (checkpoint fallback) says so in the log.
+            String message = c.exit() == 0 ? o.err()
+                    : String.join("\n", o.err().lines().filter(l -> l.startsWith("spark-lamb:")).toList());
+            if (c.exit() != 0) {
+                soft.assertThat(message).as("case '" + c.name() + "': the CLI's one-line message; " + report).isNotEmpty();
+            }
+            for (String part : c.messageParts()) {
+                soft.assertThat(message).as("case '" + c.name() + "': the message names the problem").contains(part);
+            }
+            if (c.exit() == ExitCode.BAD_CONFIGURATION.code || c.exit() == ExitCode.BAD_DATA.code) {
+                List<String> trace = o.err().lines().filter(l -> l.startsWith("\tat ")).toList();
+                soft.assertThat(trace.size()).as("case '" + c.name() + "': no stack trace for the user's mistake, but stderr has "
+                        + trace.size() + " '\\tat' lines, e.g. after: "
+                        + o.err().lines().filter(l -> !l.startsWith("\tat ") && !l.startsWith("Caused by") && !l.isBlank()
+                                && !l.startsWith("spark-lamb:")).limit(3).toList()).isZero();
+            }
+            Map<String, String> expectedAfter = before;
+            Map<String, String> actualAfter = after;
+            if (inv.mayChange() != null && c.exit() == 0) { // a command that fails may change nothing at all
+                expectedAfter = CliHarness.without(before, inv.mayChange());
+                actualAfter = CliHarness.without(after, inv.mayChange());
+            }
+            soft.assertThat(CliHarness.diff(expectedAfter, actualAfter))
+                    .as("case '" + c.name() + "': files created, changed or deleted by the command (only "
+                            + (inv.mayChange() == null || c.exit() != 0 ? "nothing" : inv.mayChange()) + " may change)")
+                    .isEmpty();
+            soft.assertThat(spark.sparkContext().getPersistentRDDs().isEmpty()).as("case '" + c.name() + "': no cached data left behind")
+                    .isTrue();
+            if (inv.extra() != null) {
+                inv.extra().accept(o, soft);
+            }
+            soft.assertAll();
+        } finally {
+            CliHarness.deleteTree(dir);
+        }
+    }
+
+    static Arguments named(String name, int exit, List<String> parts, Setup setup) {
+        return Arguments.of(Named.of(name, new Case(name, exit, parts, setup)));
+    }
+
+    static final int OK = ExitCode.SUCCESS.code;
+    static final int CONFIG = ExitCode.BAD_CONFIGURATION.code;
+    static final int DATA = ExitCode.BAD_DATA.code;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> all = new ArrayList<>();
+        all.addAll(configurationCases());
+        all.addAll(dataCases());
+        all.addAll(checkpointCases());
+        all.addAll(outputCases());
+        all.addAll(evaluateCases());
+        return all.stream();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Configuration files and command line.
+
+    /** goodConf's text with {@code extra} appended (a later HOCON value wins over an earlier one). */
+    static Setup confWith(String extra, String... sets) {
+        return dir -> {
+            Path conf = dir.resolve("run.conf");
+            Files.writeString(conf, goodHocon() + extra + "\n");
+            return new Invocation(trainArgs(conf, dir.resolve("out"), false, sets), null, null);
+        };
+    }
+
+    static List<Arguments> configurationCases() {
+        return List.of(
+                named("config: wrong type, string for an integer (training.epochs = \"many\")", CONFIG,
+                        List.of("spark-lamb.training.epochs", "STRING"), confWith("spark-lamb.training.epochs = \"many\"")),
+                named("config: wrong type, object for a number (training.global-batch { size = 64 })", CONFIG,
+                        List.of("spark-lamb.training.global-batch"), confWith("spark-lamb.training.global-batch { size = 64 }")),
+                named("config: wrong type, list for a string (optimizer.name = [lamb])", CONFIG,
+                        List.of("spark-lamb.optimizer.name"), confWith("spark-lamb.optimizer.name = [lamb]")),
+                named("config: wrong type, string for a boolean (optimizer.bias-correction = maybe)", CONFIG,
+                        List.of("spark-lamb.optimizer.bias-correction"), confWith("spark-lamb.optimizer.bias-correction = maybe")),
+                named("config: unknown key (training.learning-rate)", CONFIG,
+                        List.of("spark-lamb.training.learning-rate", "unknown configuration key"),
+                        confWith("spark-lamb.training.learning-rate = 0.1")),
+                named("config: misspelled root (spark_lamb)", CONFIG,
+                        List.of("spark_lamb", "unknown configuration key"), confWith("spark_lamb.training.epochs = 3")),
+                named("config: unknown key given with --set (spark-lamb.trainign.epochs)", CONFIG,
+                        List.of("spark-lamb.trainign.epochs"), confWith("", "spark-lamb.trainign.epochs=3")),
+                named("config: global-batch = 0", CONFIG,
+                        List.of("spark-lamb.training.global-batch", "got 0"), confWith("spark-lamb.training.global-batch = 0")),
+                named("config: global-batch negative (-64)", CONFIG,
+                        List.of("spark-lamb.training.global-batch", "got -64"), confWith("spark-lamb.training.global-batch = -64")),
+                named("config: micro-batch = 0", CONFIG,
+                        List.of("spark-lamb.training.micro-batch", "got 0"), confWith("spark-lamb.training.micro-batch = 0")),
+                named("config: micro-batch negative (-1)", CONFIG,
+                        List.of("spark-lamb.training.micro-batch", "got -1"), confWith("spark-lamb.training.micro-batch = -1")),
+                named("config: micro-batch larger than global-batch (128 > 64)", CONFIG,
+                        List.of("spark-lamb.training.micro-batch (128)", "spark-lamb.training.global-batch (64)"),
+                        confWith("spark-lamb.training.micro-batch = 128")),
+                named("config: global-batch larger than the data set (256 > 200 examples)", CONFIG,
+                        List.of("spark-lamb.training.global-batch", "256", "200"),
+                        confWith("spark-lamb.training { global-batch = 256, micro-batch = 32 }")),
+                named("config: learning rate NaN", CONFIG,
+                        List.of("spark-lamb.optimizer.learning-rate.base", "NaN"), confWith("spark-lamb.optimizer.learning-rate.base = NaN")),
+                named("config: learning rate Infinity (--set)", CONFIG,
+                        List.of("spark-lamb.optimizer.learning-rate.base", "Infinity"),
+                        confWith("", "spark-lamb.optimizer.learning-rate.base=Infinity")),
+                named("config: learning rate negative", CONFIG,
+                        List.of("spark-lamb.optimizer.learning-rate.base", "-0.01"),
+                        confWith("spark-lamb.optimizer.learning-rate.base = -0.01")),
+                named("config: beta1 = 1 (outside [0, 1))", CONFIG,
+                        List.of("spark-lamb.optimizer.beta1"), confWith("spark-lamb.optimizer.beta1 = 1.0")),
+                named("config: unknown optimizer (sgd)", CONFIG,
+                        List.of("spark-lamb.optimizer.name", "sgd"), confWith("spark-lamb.optimizer.name = sgd")),
+                named("config: unknown data format (json)", CONFIG,
+                        List.of("spark-lamb.data.format", "json"), confWith("spark-lamb.data.format = json")),
+                named("config: one class (model.classes = 1)", CONFIG,
+                        List.of("spark-lamb.model.classes"), confWith("spark-lamb.model.classes = 1")),
+                named("config: invalid regex in exclude-from-weight-decay", CONFIG,
+                        List.of("spark-lamb.optimizer.exclude-from-weight-decay", "(_b"),
+                        confWith("spark-lamb.optimizer.exclude-from-weight-decay = [\"(_b\"]")),
+                named("config: not HOCON (unbalanced braces)", CONFIG, List.of("run.conf", "not valid HOCON"), dir -> {
+                    Path conf = dir.resolve("run.conf");
+                    Files.writeString(conf, "spark-lamb { training { epochs = 3 }\n");
+                    return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
+                }),
+                named("config: binary garbage", CONFIG, List.of("garbage.conf"), dir -> {
+                    Path conf = dir.resolve("garbage.conf");
+                    byte[] bytes = new byte[512];
+                    new Random(3).nextBytes(bytes);
+                    Files.write(conf, bytes);
+                    return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
+                }),
+                named("config: file does not exist", CONFIG, List.of("no-such.conf", "does not exist"),
+                        dir -> new Invocation(trainArgs(dir.resolve("no-such.conf"), dir.resolve("out"), false), null, null)),
+                named("config: unreadable (a directory given as the file)", CONFIG, List.of("conf-dir", "cannot read configuration file"), dir -> {
+                    Path conf = Files.createDirectories(dir.resolve("conf-dir"));
+                    return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
+                }),
+                named("config: unreadable (permissions 000; skipped as root)", CONFIG, List.of("secret.conf"), dir -> {
+                    Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root reads files regardless of permissions");
+                    Path conf = dir.resolve("secret.conf");
+                    Files.writeString(conf, goodHocon());
+                    Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("---------"));
+                    return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
+                }),
+                named("config: URI with an unknown file system scheme", CONFIG, List.of("nosuchfs"),
+                        dir -> new Invocation(new String[] {"train", "-c", "nosuchfs://host/run.conf", "--output", dir.resolve("out").toString(),
+                                "--set", MASTER}, null, null)),
+                named("config: empty file (no training data set)", DATA, List.of("spark-lamb.data.train"), dir -> {
+                    Path conf = dir.resolve("empty.conf");
+                    Files.writeString(conf, "");
+                    return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
+                }),
+                named("command line: --set without '='", CONFIG, List.of("spark-lamb.training.epochs", "expected key=value"),
+                        confWith("", "spark-lamb.training.epochs")),
+                named("command line: unknown option", CONFIG, List.of("--epochs"),
+                        dir -> new Invocation(new String[] {"train", "-c", goodConf.toString(), "--epochs", "3"}, null, null)),
+                named("command line: unknown command", CONFIG, List.of("fit"),
+                        dir -> new Invocation(new String[] {"fit", "-c", goodConf.toString()}, null, null)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Data.
+
+    /** Training on {@code data} (a path inside the case directory) with goodConf and these overrides. */
+    static Invocation trainOn(Path dir, Path data, String... sets) {
+        List<String> all = new ArrayList<>(List.of("spark-lamb.data.train=\"" + data.toUri() + "\""));
+        all.addAll(List.of(sets));
+        return new Invocation(trainArgs(goodConf, dir.resolve("out"), false, all.toArray(new String[0])), null, null);
+    }
+
+    static float[][] copy(float[][] a) {
+        float[][] c = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    static List<Arguments> dataCases() {
+        return List.of(
+                named("data: feature array too short (63 values in row 17)", DATA,
+                        List.of("row 17", "'features'", "has 63 values", "expects 64", "part-"), dir -> {
+                            float[][] bad = copy(x);
+                            bad[17] = Arrays.copyOf(bad[17], 63);
+                            return trainOn(dir, parquet(dir.resolve("short.parquet"), rows(bad, y)));
+                        }),
+                named("data: model input does not match the data (28x28 model, 64 features)", DATA,
+                        List.of("'features'", "has 64 values", "expects 784"),
+                        dir -> trainOn(dir, trainParquet, "spark-lamb.model.input-height=28", "spark-lamb.model.input-width=28")),
+                named("data: NaN feature (row 12, value 3)", DATA, List.of("row 12", "value 3 is NaN", "finite"), dir -> {
+                    float[][] bad = copy(x);
+                    bad[12][3] = Float.NaN;
+                    return trainOn(dir, parquet(dir.resolve("nan.parquet"), rows(bad, y)));
+                }),
+                named("data: infinite feature (row 40, value 63)", DATA, List.of("row 40", "value 63 is -Infinity"), dir -> {
+                    float[][] bad = copy(x);
+                    bad[40][63] = Float.NEGATIVE_INFINITY;
+                    return trainOn(dir, parquet(dir.resolve("inf.parquet"), rows(bad, y)));
+                }),
+                named("data: label out of range (10 with 10 classes, row 37)", DATA,
+                        List.of("row 37", "label 10.0", "'label'", "[0, 10)"), dir -> {
+                            int[] bad = y.clone();
+                            bad[37] = 10;
+                            return trainOn(dir, parquet(dir.resolve("label10.parquet"), rows(x, bad)));
+                        }),
+                named("data: negative label (row 5)", DATA, List.of("row 5", "label -1.0"), dir -> {
+                    int[] bad = y.clone();
+                    bad[5] = -1;
+                    return trainOn(dir, parquet(dir.resolve("label-neg.parquet"), rows(x, bad)));
+                }),
+                named("data: label out of range in the test data", DATA, List.of("test data", "label 99.0", "row 2"), dir -> {
+                    int[] bad = Arrays.copyOf(y, 100);
+                    bad[2] = 99;
+                    Path test = parquet(dir.resolve("bad-test.parquet"), rows(Arrays.copyOf(x, 100), bad));
+                    return trainOn(dir, trainParquet, "spark-lamb.data.test=\"" + test.toUri() + "\"");
+                }),
+                named("data: null label (row 8)", DATA, List.of("row 8", "'label'", "null"), dir -> {
+                    StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+                            .add("label", DataTypes.IntegerType, true);
+                    List<Row> rows = new ArrayList<>();
+                    for (int i = 0; i < EXAMPLES; i++) {
+                        rows.add(RowFactory.create(x[i], i == 8 ? null : y[i]));
+                    }
+                    return trainOn(dir, parquet(dir.resolve("null-label.parquet"), rows, schema));
+                }),
+                named("data: truncated Parquet file (half of the bytes)", DATA, List.of("truncated.parquet/part-", "not a Parquet file"), dir -> {
+                    Path p = copyOfTrain(dir, "truncated.parquet");
+                    Path part = partFile(p);
+                    truncate(part, Files.size(part) / 2);
+                    removeSidecar(part);
+                    return trainOn(dir, p);
+                }),
+                named("data: corrupt Parquet file (footer overwritten)", DATA, List.of("corrupt-footer.parquet/part-"), dir -> {
+                    Path p = copyOfTrain(dir, "corrupt-footer.parquet");
+                    Path part = partFile(p);
+                    overwrite(part, Files.size(part) - 200, 150, (byte) 0x5A);
+                    removeSidecar(part);
+                    return trainOn(dir, p);
+                }),
+                named("data: corrupt Parquet file (data pages overwritten)", DATA, List.of("corrupt-pages.parquet/part-"), dir -> {
+                    Path p = copyOfTrain(dir, "corrupt-pages.parquet");
+                    Path part = partFile(p);
+                    overwrite(part, 4, Files.size(part) / 2, (byte) 0xFF);
+                    removeSidecar(part);
+                    return trainOn(dir, p);
+                }),
+                named("data: text file named .parquet", DATA, List.of("not-parquet/part-00000.parquet", "not a Parquet file"), dir -> {
+                    Path p = Files.createDirectories(dir.resolve("not-parquet"));
+                    Files.writeString(p.resolve("part-00000.parquet"), "this is not a parquet file, only some text\n");
+                    return trainOn(dir, p);
+                }),
+                named("data: CSV file read as Parquet (format mismatch)", DATA, List.of("train.csv", "not a Parquet file"),
+                        dir -> trainOn(dir, trainCsv)),
+                named("data: empty file (0 bytes)", DATA, List.of("empty.parquet", "is empty"), dir -> {
+                    Path p = dir.resolve("empty.parquet");
+                    Files.createFile(p);
+                    return trainOn(dir, p);
+                }),
+                named("data: directory holding one empty (0-byte) Parquet file", DATA, List.of("zero-byte-part/part-00000.parquet"), dir -> {
+                    Path p = Files.createDirectories(dir.resolve("zero-byte-part"));
+                    Files.createFile(p.resolve("part-00000.parquet"));
+                    return trainOn(dir, p);
+                }),
+                named("data: empty directory", DATA, List.of("empty-dir", "contains no data files"),
+                        dir -> trainOn(dir, Files.createDirectories(dir.resolve("empty-dir")))),
+                named("data: directory with only _SUCCESS and hidden files", DATA, List.of("success-only", "contains no data files"), dir -> {
+                    Path p = Files.createDirectories(dir.resolve("success-only"));
+                    Files.createFile(p.resolve("_SUCCESS"));
+                    Files.createFile(p.resolve("._SUCCESS.crc"));
+                    return trainOn(dir, p);
+                }),
+                named("data: Parquet with zero rows", DATA, List.of("zero-rows.parquet", "no rows"),
+                        dir -> trainOn(dir, parquet(dir.resolve("zero-rows.parquet"), List.of()))),
+                named("data: path does not exist", DATA, List.of("missing.parquet", "does not exist"),
+                        dir -> trainOn(dir, dir.resolve("missing.parquet"))),
+                named("data: features column missing (features-column = pixels)", DATA,
+                        List.of("'pixels'", "spark-lamb.data.features-column"),
+                        dir -> trainOn(dir, trainParquet, "spark-lamb.data.features-column=pixels")),
+                named("data: CSV with 63 feature columns", DATA, List.of("63 feature columns", "64"), dir -> {
+                    List<String[]> t = table(x, y);
+                    t.replaceAll(row -> Arrays.copyOf(row, row.length - 1));
+                    return trainOn(dir, csv(dir.resolve("short.csv"), t), "spark-lamb.data.format=csv");
+                }),
+                named("data: CSV with a word in a feature column (f5)", DATA, List.of("'f5'", "string", "numeric"), dir -> {
+                    List<String[]> t = table(x, y);
+                    t.get(30)[6] = "dog";
+                    return trainOn(dir, csv(dir.resolve("word.csv"), t), "spark-lamb.data.format=csv");
+                }),
+                named("data: CSV with NaN (row 12, f3)", DATA, List.of("row 12", "'f3'", "NaN", "nan.csv"), dir -> {
+                    List<String[]> t = table(x, y);
+                    t.get(13)[4] = "NaN";
+                    return trainOn(dir, csv(dir.resolve("nan.csv"), t), "spark-lamb.data.format=csv");
+                }),
+                named("data: CSV with label out of range (row 20, label 12)", DATA, List.of("row 20", "label 12.0", "labels.csv"), dir -> {
+                    List<String[]> t = table(x, y);
+                    t.get(21)[0] = "12";
+                    return trainOn(dir, csv(dir.resolve("labels.csv"), t), "spark-lamb.data.format=csv");
+                }),
+                named("data: CSV with a short (ragged) row", DATA, List.of("ragged.csv", "Malformed CSV record"), dir -> {
+                    List<String[]> t = table(x, y);
+                    t.set(21, new String[] {"3", "0.5", "0.25"});
+                    return trainOn(dir, csv(dir.resolve("ragged.csv"), t), "spark-lamb.data.format=csv");
+                }),
+                named("data: CSV with only a header", DATA, List.of("header-only.csv", "no rows"), dir -> {
+                    List<String[]> t = table(x, y);
+                    return trainOn(dir, csv(dir.resolve("header-only.csv"), t.subList(0, 1)), "spark-lamb.data.format=csv");
+                }),
+                named("data: Parquet directory read as CSV (format mismatch)", DATA, List.of("train.parquet", "no column 'label'"),
+                        dir -> trainOn(dir, trainParquet, "spark-lamb.data.format=csv")));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Checkpoints: a copy of the finished base run, damaged, then `train --resume`.
+
+    /** Copies the base run to dir/run, lets {@code damage} change it, and resumes it with goodConf. */
+    static Setup resumeAfter(Damage damage, Function<Path, BiConsumer<CliHarness.Outcome, SoftAssertions>> extra) {
+        return dir -> {
+            Path run = dir.resolve("run");
+            CliHarness.copyTree(baseRun, run);
+            damage.apply(dir, run.resolve("checkpoints"));
+            return new Invocation(trainArgs(goodConf, run, true), root.relativize(run).toString(), extra == null ? null : extra.apply(run));
+        };
+    }
+
+    @FunctionalInterface
+    interface Damage {
+        void apply(Path caseDir, Path checkpoints) throws Exception;
+    }
+
+    /** The resumed run continued from the checkpoint after step {@code step} and finished the 3 steps. */
+    static Function<Path, BiConsumer<CliHarness.Outcome, SoftAssertions>> resumedFrom(int step) {
+        return run -> (o, soft) -> {
+            soft.assertThat(o.err()).contains("step-00000000000" + step + ".ckpt (next step " + (step + 1) + ")");
+            soft.assertThat(o.out()).contains("final test accuracy");
+            finishedCleanly(run, soft);
+        };
+    }
+
+    /** The run's metrics hold steps 1..3 once each, and its checkpoint directory holds 3 valid checkpoints again. */
+    static void finishedCleanly(Path run, SoftAssertions soft) {
+        try {
+            List<Long> steps = new ArrayList<>();
+            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"step\"\\s*:\\s*(\\d+)").matcher(line);
+                soft.assertThat(m.find()).as("metrics line with a step: %s", line).isTrue();
+                steps.add(Long.parseLong(m.group(1)));
+            }
+            soft.assertThat(steps).as("steps in metrics.jsonl").containsExactly(1L, 2L, 3L);
+            List<Long> restored = new ArrayList<>();
+            for (String name : checkpointNames(run)) {
+                try (var in = Files.newInputStream(run.resolve("checkpoints").resolve(name))) {
+                    restored.add(CheckpointCodec.decode(in, name).nextStep());
+                } catch (StateFormatException e) {
+                    soft.fail("checkpoint " + name + " is still damaged: " + e.getMessage());
+                }
+            }
+            soft.assertThat(restored).as("steps of the checkpoints after the run").containsExactly(1L, 2L, 3L);
+        } catch (IOException e) {
+            soft.fail("reading " + run + ": " + e);
+        }
+    }
+
+    static List<Arguments> checkpointCases() {
+        return List.of(
+                named("checkpoint: newest truncated (half its bytes)", OK, List.of(NEWEST, "trying the previous one"),
+                        resumeAfter((dir, ck) -> truncate(ck.resolve(NEWEST), Files.size(ck.resolve(NEWEST)) / 2), resumedFrom(2))),
+                named("checkpoint: newest truncated, no .crc side file (as on HDFS / object stores)", OK,
+                        List.of(NEWEST, "checkpoint is corrupt or truncated (checksum mismatch)", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            truncate(ck.resolve(NEWEST), Files.size(ck.resolve(NEWEST)) / 2);
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newest with one bit flipped", OK, List.of(NEWEST, "trying the previous one"),
+                        resumeAfter((dir, ck) -> flipBit(ck.resolve(NEWEST), Files.size(ck.resolve(NEWEST)) / 2, 4), resumedFrom(2))),
+                named("checkpoint: newest with one bit flipped, no .crc side file", OK,
+                        List.of(NEWEST, "checksum mismatch", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            flipBit(ck.resolve(NEWEST), Files.size(ck.resolve(NEWEST)) / 2, 4);
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newest is 0 bytes", OK, List.of(NEWEST, "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            truncate(ck.resolve(NEWEST), 0);
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newest is not a checkpoint (text)", OK, List.of(NEWEST, "bad magic number", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            Files.writeString(ck.resolve(NEWEST), "this is a text file, not a spark-lamb checkpoint\n");
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newer format version (99), nothing else fixed up", OK, List.of(NEWEST, "trying the previous one"),
+                        resumeAfter((dir, ck) -> patchVersion(ck.resolve(NEWEST), 99), resumedFrom(2))),
+                named("checkpoint: newer format version (99), no .crc side file", OK,
+                        List.of(NEWEST, "checksum mismatch", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            patchVersion(ck.resolve(NEWEST), 99);
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newer format version (99) with a valid CRC", OK,
+                        List.of(NEWEST, "format version 99 is not supported", "newer spark-lamb", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            patchVersion(ck.resolve(NEWEST), 99);
+                            fixCrc(ck.resolve(NEWEST));
+                            removeSidecar(ck.resolve(NEWEST));
+                        }, resumedFrom(2))),
+                named("checkpoint: newest two damaged, falls back to the oldest", OK,
+                        List.of(NEWEST, "step-000000000002.ckpt", "trying the previous one"),
+                        resumeAfter((dir, ck) -> {
+                            truncate(ck.resolve(NEWEST), 100);
+                            flipBit(ck.resolve("step-000000000002.ckpt"), 1000, 0);
+                        }, resumedFrom(1))),
+                named("checkpoint: all damaged (refused; nothing changed)", DATA,
+                        List.of("none of the 3 checkpoints", "is usable", "nothing was changed"),
+                        resumeAfter((dir, ck) -> {
+                            truncate(ck.resolve("step-000000000001.ckpt"), 10);
+                            flipBit(ck.resolve("step-000000000002.ckpt"), 1000, 0);
+                            patchVersion(ck.resolve(NEWEST), 99);
+                        }, null)),
+                named("checkpoint: from another configuration (another run with learning rate 0.02 into the same checkpoint dir)",
+                        CONFIG, List.of("another model or configuration", NEWEST), resumeAfter((dir, ck) ->
+                                trainInto(dir, ck, "spark-lamb.optimizer.learning-rate.base=0.02"), null)),
+                named("checkpoint: from another model (another run with 12 classes into the same checkpoint dir)",
+                        CONFIG, List.of("another model or configuration", NEWEST), resumeAfter((dir, ck) ->
+                                trainInto(dir, ck, "spark-lamb.model.classes=12"), null)),
+                named("checkpoint: resume into an output directory holding a foreign file", CONFIG,
+                        List.of("spark-lamb.output", "'notes.txt'", "refusing to resume"), dir -> {
+                            Path run = dir.resolve("run");
+                            CliHarness.copyTree(baseRun, run);
+                            Files.writeString(run.resolve("notes.txt"), "my notes");
+                            return new Invocation(trainArgs(goodConf, run, true), null, null);
+                        }),
+                named("checkpoint: checkpoint.dir is a regular file", CONFIG, List.of("spark-lamb.checkpoint.dir", "ckpt-file"), dir -> {
+                    Path file = dir.resolve("ckpt-file");
+                    Files.writeString(file, "a file");
+                    return new Invocation(trainArgs(goodConf, dir.resolve("out"), false,
+                            "spark-lamb.checkpoint.dir=\"" + file.toUri() + "\""), null, null);
+                }));
+    }
+
+    /** Trains another run (goodConf plus {@code sets}) whose checkpoints go to {@code checkpoints}. */
+    static void trainInto(Path dir, Path checkpoints, String... sets) {
+        List<String> all = new ArrayList<>(List.of(sets));
+        all.add("spark-lamb.checkpoint.dir=\"" + checkpoints.toUri() + "\"");
+        CliHarness.Outcome other = CliHarness.run(trainArgs(goodConf, dir.resolve("other-out"), false, all.toArray(new String[0])));
+        assertThat(other.code()).as(other.describe()).isZero();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Output paths.
+
+    static List<Arguments> outputCases() {
+        return List.of(
+                named("output: existing non-empty directory (no --resume)", CONFIG, List.of("spark-lamb.output", "not empty"), dir -> {
+                    Path out = Files.createDirectories(dir.resolve("out"));
+                    Files.writeString(out.resolve("results.csv"), "earlier results");
+                    return new Invocation(trainArgs(goodConf, out, false), null, null);
+                }),
+                named("output: a regular file", CONFIG, List.of("spark-lamb.output", "is a file"), dir -> {
+                    Path out = dir.resolve("out");
+                    Files.writeString(out, "not a directory");
+                    return new Invocation(trainArgs(goodConf, out, false), null, null);
+                }),
+                named("output: not writable (under a regular file)", CONFIG, List.of("spark-lamb.output", "afile"), dir -> {
+                    Path file = dir.resolve("afile");
+                    Files.writeString(file, "a regular file");
+                    return new Invocation(trainArgs(goodConf, file.resolve("out"), false), null, null);
+                }),
+                named("output: not writable (parent directory mode 555; skipped as root)", CONFIG, List.of("spark-lamb.output"), dir -> {
+                    Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root writes regardless of permissions");
+                    Path parent = Files.createDirectories(dir.resolve("locked"));
+                    Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("r-xr-xr-x"));
+                    return new Invocation(trainArgs(goodConf, parent.resolve("out"), false), null, null);
+                }),
+                named("output: inside the training data directory", CONFIG, List.of("spark-lamb.output"), dir -> {
+                    Path data = copyOfTrain(dir, "train.parquet");
+                    return new Invocation(trainArgs(goodConf, data.resolve("run-out"), false,
+                            "spark-lamb.data.train=\"" + data.toUri() + "\""), null, null);
+                }),
+                named("output: inside the test data directory", CONFIG, List.of("spark-lamb.output"), dir -> {
+                    Path test = dir.resolve("test.parquet");
+                    CliHarness.copyTree(testParquet, test);
+                    return new Invocation(trainArgs(goodConf, test.resolve("run-out"), false,
+                            "spark-lamb.data.test=\"" + test.toUri() + "\""), null, null);
+                }),
+                named("output: the training data directory itself", CONFIG, List.of("spark-lamb.output", "lies inside the input data"), dir -> {
+                    Path data = copyOfTrain(dir, "train.parquet");
+                    return new Invocation(trainArgs(goodConf, data, false, "spark-lamb.data.train=\"" + data.toUri() + "\""), null, null);
+                }),
+                named("output: the training data directory itself, with --resume", CONFIG,
+                        List.of("spark-lamb.output", "lies inside the input data"), dir -> {
+                            Path data = copyOfTrain(dir, "train.parquet");
+                            return new Invocation(trainArgs(goodConf, data, true, "spark-lamb.data.train=\"" + data.toUri() + "\""), null, null);
+                        }),
+                named("output: checkpoint.dir inside the training data directory", CONFIG, List.of("spark-lamb.checkpoint.dir"), dir -> {
+                    Path data = copyOfTrain(dir, "train.parquet");
+                    return new Invocation(trainArgs(goodConf, dir.resolve("out"), false,
+                            "spark-lamb.data.train=\"" + data.toUri() + "\"",
+                            "spark-lamb.checkpoint.dir=\"" + data.resolve("ckpt").toUri() + "\""), null, null);
+                }),
+                named("output: the training data file's own path + /out (CSV input)", CONFIG, List.of("spark-lamb.output"), dir -> {
+                    Path csv = csv(dir.resolve("train.csv"), table(x, y));
+                    return new Invocation(trainArgs(goodConf, csv.resolve("out"), false, "spark-lamb.data.train=\"" + csv.toUri() + "\"",
+                            "spark-lamb.data.test=\"\"", "spark-lamb.data.format=csv"), null, null);
+                }));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // evaluate.
+
+    static String[] evaluateArgs(Path model, Path data) {
+        return new String[] {"evaluate", "--model", model.toString(), "--data", data.toUri().toString(), "-c", goodConf.toString(),
+                "--set", MASTER};
+    }
+
+    static List<Arguments> evaluateCases() {
+        return List.of(
+                named("evaluate: model file is not a model (random bytes)", DATA, List.of("model.zip", "is not a DL4J model file"), dir -> {
+                    Path model = dir.resolve("model.zip");
+                    byte[] bytes = new byte[4096];
+                    new Random(5).nextBytes(bytes);
+                    Files.write(model, bytes);
+                    return new Invocation(evaluateArgs(model, testParquet), null, null);
+                }),
+                named("evaluate: truncated model.zip", DATA, List.of("model.zip", "is not a DL4J model file"), dir -> {
+                    Path model = dir.resolve("model.zip");
+                    Files.copy(baseRun.resolve("model.zip"), model);
+                    truncate(model, Files.size(model) / 2);
+                    return new Invocation(evaluateArgs(model, testParquet), null, null);
+                }),
+                named("evaluate: model file does not exist", DATA, List.of("no-model.zip", "does not exist"),
+                        dir -> new Invocation(evaluateArgs(dir.resolve("no-model.zip"), testParquet), null, null)),
+                named("evaluate: data with the wrong feature length", DATA, List.of("has 63 values", "evaluation data"), dir -> {
+                    float[][] bad = copy(Arrays.copyOf(x, 100));
+                    bad[3] = Arrays.copyOf(bad[3], 63);
+                    Path data = parquet(dir.resolve("short.parquet"), rows(bad, Arrays.copyOf(y, 100)));
+                    return new Invocation(evaluateArgs(baseRun.resolve("model.zip"), data), null, null);
+                }),
+                named("evaluate: --data missing", CONFIG, List.of("--data"),
+                        dir -> new Invocation(new String[] {"evaluate", "--model", baseRun.resolve("model.zip").toString()}, null, null)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Helpers.
+
+    static String[] trainArgs(Path conf, Path output, boolean resume, String... sets) {
+        List<String> args = new ArrayList<>(List.of("train", "-c", conf.toString(), "--output", output.toString(), "--set", MASTER));
+        if (resume) {
+            args.add("--resume");
+        }
+        for (String s : sets) {
+            args.add("--set");
+            args.add(s);
+        }
+        return args.toArray(new String[0]);
+    }
+
+    static List<Row> rows(float[][] features, int[] labels) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < labels.length; i++) {
+            rows.add(RowFactory.create(features[i], labels[i]));
+        }
+        return rows;
+    }
+
+    static Path parquet(Path dir, List<Row> rows) {
+        return parquet(dir, rows, MnistImporter.SCHEMA);
+    }
+
+    /** One Parquet file (row order kept) in the new directory {@code dir}. */
+    static Path parquet(Path dir, List<Row> rows, StructType schema) {
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toUri().toString());
+        return dir;
+    }
+
+    /** Header row (label, f0..f63) then one row per example, floats written with Float.toString. */
+    static List<String[]> table(float[][] features, int[] labels) {
+        List<String[]> t = new ArrayList<>();
+        String[] header = new String[FEATURES + 1];
+        header[0] = "label";
+        for (int j = 0; j < FEATURES; j++) {
+            header[j + 1] = "f" + j;
+        }
+        t.add(header);
+        for (int i = 0; i < labels.length; i++) {
+            String[] row = new String[FEATURES + 1];
+            row[0] = Integer.toString(labels[i]);
+            for (int j = 0; j < FEATURES; j++) {
+                row[j + 1] = Float.toString(features[i][j]);
+            }
+            t.add(row);
+        }
+        return t;
+    }
+
+    static Path csv(Path file, List<String[]> table) throws IOException {
+        StringBuilder s = new StringBuilder();
+        for (String[] row : table) {
+            s.append(String.join(",", row)).append('\n');
+        }
+        Files.writeString(file, s);
+        return file;
+    }
+
+    static Path copyOfTrain(Path dir, String name) {
+        Path p = dir.resolve(name);
+        CliHarness.copyTree(trainParquet, p);
+        return p;
+    }
+
+    static Path partFile(Path parquetDir) throws IOException {
+        try (Stream<Path> s = Files.list(parquetDir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+        }
+    }
+
+    static List<String> checkpointNames(Path run) throws IOException {
+        try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".ckpt") && !n.startsWith(".")).sorted().toList();
+        }
+    }
+
+    /** Hadoop's local file system keeps a ".NAME.crc" checksum file next to what it writes; remove it. */
+    static void removeSidecar(Path file) throws IOException {
+        Files.deleteIfExists(file.resolveSibling("." + file.getFileName() + ".crc"));
+    }
+
+    static void truncate(Path file, long length) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(length);
+        }
+    }
+
+    static void flipBit(Path file, long offset, int bit) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ (1 << bit));
+        }
+    }
+
+    static void overwrite(Path file, long offset, long length, byte value) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            byte[] bytes = new byte[(int) length];
+            Arrays.fill(bytes, value);
+            f.write(bytes);
+        }
+    }
+
+    /** The u16 version field right after the 4-byte magic number "SLCK" (CheckpointCodec's format). */
+    static void patchVersion(Path file, int version) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(0);
+            assertThat(f.readInt()).as("magic number").isEqualTo(0x534C434B);
+            f.writeShort(version);
+        }
+    }
+
+    /** Recomputes the trailing CRC32C (big-endian u32 over everything before it). */
+    static void fixCrc(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer.wrap(bytes, bytes.length - 4, 4).putInt((int) crc.getValue());
+        Files.write(file, bytes);
+    }
+}
