@@ -1,0 +1,15 @@
+# Sourced by submit/submit-*.sh: finds spark-submit and the application jar, or fails clearly.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ -z "${SPARK_HOME:-}" || ! -x "$SPARK_HOME/bin/spark-submit" ]]; then
+  echo "spark-lamb: set SPARK_HOME to a Spark 3.5.x (Scala 2.12) installation with bin/spark-submit (SPARK_HOME='${SPARK_HOME:-}')" >&2
+  exit 1
+fi
+app_jar="${SPARK_LAMB_APP_JAR:-$here/submit/target/spark-lamb-app.jar}"
+if [[ "$app_jar" != *://* && ! -f "$app_jar" ]]; then  # a URI (hdfs://, s3a://, local://) is passed as is
+  echo "spark-lamb: no application jar at $app_jar; run 'mvn -B -DskipTests package' in $here first (or set SPARK_LAMB_APP_JAR)" >&2
+  exit 1
+fi
+common=(--class dev.sparklamb.submit.SparkLambCli
+        --properties-file "${SPARK_LAMB_PROPERTIES:-$here/conf/spark-defaults.conf}")
+log4j="$here/conf/log4j2.properties"
