@@ -34,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         List<String> all = new ArrayList<>(overrides);
         if (output != null) {
-            all.add("spark-lamb.output=\"" + output + "\"");
+            all.add("spark-lamb.output=" + com.typesafe.config.ConfigUtil.quoteString(output));
         }
         RunConfig run = ConfigFiles.load(config, all);
         SparkSession spark = Sessions.create(run.spark());

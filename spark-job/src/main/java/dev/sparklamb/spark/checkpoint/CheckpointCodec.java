@@ -27,7 +27,8 @@ public final class CheckpointCodec {
 
     public static final int CURRENT_VERSION = 1;
     private static final int MAGIC = 0x534C434B; // "SLCK"
-    private static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
+    /** Parameters per checkpoint this format version holds in one array (4 bytes each, below 2^31 bytes). */
+    private static final long MAX_PARAMETERS = (Integer.MAX_VALUE - 8) / 4;
 
     private CheckpointCodec() {
     }

@@ -147,9 +147,22 @@ public final class RunOutput implements AutoCloseable {
                                 kept.add(line);
                             }
                         } catch (IOException partialLine) {
-                            break; // a line cut off by a crash: everything after it is newer anyway
+                            // a line cut off by a crash: skipped
                         }
                     }
+                }
+                // The kept history is written completely under a temporary name before it replaces the old file,
+                // so a failure here never loses steps 1..k; then the run appends to it.
+                out.writeAtomically(METRICS, o -> {
+                    for (String line : kept) {
+                        o.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                });
+                try {
+                    out.metrics = fs.append(metricsPath);
+                    return out;
+                } catch (IOException | UnsupportedOperationException noAppend) {
+                    // object stores: rewrite the kept lines into a new stream below
                 }
             }
             out.metrics = fs.create(metricsPath, true);
@@ -191,6 +204,15 @@ public final class RunOutput implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + target, e);
+        }
+    }
+
+    /** True when {@code name} exists in the output directory. */
+    public boolean exists(String name) {
+        try {
+            return fs.exists(new Path(dir, name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("checking " + new Path(dir, name), e);
         }
     }
 

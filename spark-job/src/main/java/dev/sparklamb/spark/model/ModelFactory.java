@@ -96,6 +96,32 @@ public final class ModelFactory {
                 .build();
     }
 
+    /**
+     * DL4J applies regularization, gradient normalization and its updater in its own updater, which this trainer does
+     * not run (optimizer-core does the update); dropout would make replicas' results depend on their RNG state. A
+     * configuration that relies on them is refused rather than silently trained differently.
+     */
+    private static void requireTrainedByOptimizerOnly(String path, String where, org.deeplearning4j.nn.conf.layers.Layer layer) {
+        String problem = null;
+        if (layer.getIDropout() != null) {
+            problem = "uses dropout";
+        } else if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base) {
+            if (base.getRegularization() != null && !base.getRegularization().isEmpty()
+                    || base.getRegularizationBias() != null && !base.getRegularizationBias().isEmpty()) {
+                problem = "has l1/l2/weight-decay regularization (use spark-lamb.optimizer.weight-decay instead)";
+            } else if (base.getGradientNormalization() != null
+                    && base.getGradientNormalization() != org.deeplearning4j.nn.conf.GradientNormalization.None) {
+                problem = "uses gradient normalization " + base.getGradientNormalization()
+                        + " (use spark-lamb.optimizer.max-gradient-norm instead)";
+            }
+        }
+        if (problem != null) {
+            throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "', " + where
+                    + (layer.getLayerName() == null ? "" : " ('" + layer.getLayerName() + "')") + ", " + problem
+                    + "; spark-lamb applies its own optimizer and does not run DL4J's updater, so this would be ignored");
+        }
+    }
+
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */
     public static ModelSpec fromFile(String path, Configuration hadoop) {
         String json;
@@ -116,9 +142,21 @@ public final class ModelFactory {
         RuntimeException asMultiLayer;
         try {
             if (json.contains("\"vertices\"")) {
-                return ModelSpec.of(ComputationGraphConfiguration.fromJson(json), path);
+                ComputationGraphConfiguration graph = ComputationGraphConfiguration.fromJson(json);
+                graph.getVertices().forEach((name, vertex) -> {
+                    if (vertex instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
+                        requireTrainedByOptimizerOnly(path, name, lv.getLayerConf().getLayer());
+                    }
+                });
+                return ModelSpec.of(graph, path);
             }
-            return ModelSpec.of(MultiLayerConfiguration.fromJson(json), path);
+            MultiLayerConfiguration layers = MultiLayerConfiguration.fromJson(json);
+            for (int i = 0; i < layers.getConfs().size(); i++) {
+                requireTrainedByOptimizerOnly(path, "layer " + i, layers.getConf(i).getLayer());
+            }
+            return ModelSpec.of(layers, path);
+        } catch (ConfigurationException e) {
+            throw e;
         } catch (RuntimeException e) {
             asMultiLayer = e;
         }

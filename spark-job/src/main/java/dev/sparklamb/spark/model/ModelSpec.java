@@ -36,8 +36,8 @@ public record ModelSpec(boolean graph, String json, String name) implements Seri
         return new MultiLayerReplica(n);
     }
 
-    /** Identifies the architecture, for the per-JVM replica pool. */
+    /** Identifies the architecture exactly (the whole configuration), for the per-JVM replica pool. */
     public String key() {
-        return (graph ? "graph:" : "mln:") + Integer.toHexString(json.hashCode()) + ":" + json.length();
+        return (graph ? "graph:" : "mln:") + json;
     }
 }

@@ -26,11 +26,15 @@ public final class ReplicaPool {
             replica = spec.build();
             BUILT.merge(spec.key(), 1, Integer::sum);
         }
+        T result;
         try {
-            return work.apply(replica);
-        } finally {
-            idle.add(replica);
+            result = work.apply(replica);
+        } catch (RuntimeException | Error e) {
+            // a replica that failed half-way (e.g. mid-fit) is dropped, not reused
+            throw e;
         }
+        idle.add(replica);
+        return result;
     }
 
     /** How many replicas of {@code spec} this JVM has built so far (for tests and logs). */

@@ -4,6 +4,7 @@ import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.spark.checkpoint.Checkpoint;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
 import dev.sparklamb.spark.checkpoint.RunFingerprint;
+import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
@@ -129,6 +130,10 @@ public final class SparkTrainer {
         Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
         String fingerprint = RunFingerprint.of(spec, config, train.count());
         CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
+        if (!resume && !checkpoints.list().isEmpty()) {
+            throw new ConfigurationException("spark-lamb.checkpoint.dir: '" + checkpoints.directory() + "' already holds checkpoints of "
+                    + "another run; pass --resume to continue that run, or choose an empty directory (nothing was changed)");
+        }
         Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
         GlobalUpdate update = restored
                 .map(c -> new GlobalUpdate(driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
@@ -153,9 +158,13 @@ public final class SparkTrainer {
                         saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
                 throw e;
             }
-            driverModel.setParameters(update.parameters(), -1);
-            output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
-            output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
+            if (history.isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
+                LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
+            } else {
+                driverModel.setParameters(update.parameters(), -1);
+                output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
+                output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
+            }
         }
         Optional<Evaluation> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
         finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
