@@ -133,6 +133,38 @@ class CheckpointResumeTest {
     }
 
     @Test
+    void freshRunRefusesACheckpointDirHoldingAnotherRunsCheckpoints() throws IOException {
+        Path ck = tmp.resolve("ck");
+        new SparkTrainer(spark, config(tmp.resolve("a"), "checkpoint.dir=\"" + ck.toUri() + "\"")).fit();
+        List<Path> before = checkpointsIn(ck);
+        assertThatThrownBy(() -> new SparkTrainer(spark, config(tmp.resolve("b"), "checkpoint.dir=\"" + ck.toUri() + "\"")).fit())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("already holds checkpoints");
+        assertThat(tmp.resolve("b")).doesNotExist();
+        assertThat(checkpointsIn(ck)).isEqualTo(before);
+    }
+
+    @Test
+    void resumingAFinishedRunKeepsItsModelAndSummary() throws IOException {
+        Path out = tmp.resolve("done");
+        new SparkTrainer(spark, config(out)).fit();
+        byte[] summary = Files.readAllBytes(out.resolve("summary.json"));
+        byte[] model = Files.readAllBytes(out.resolve("model.zip"));
+        TrainingResult again = new SparkTrainer(spark, config(out)).resume(true).fit();
+        assertThat(again.history()).isEmpty();
+        assertThat(Arrays.equals(again.parameters(), uninterrupted)).isTrue();
+        assertThat(Files.readAllBytes(out.resolve("summary.json"))).isEqualTo(summary);
+        assertThat(Files.readAllBytes(out.resolve("model.zip"))).isEqualTo(model);
+        assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    }
+
+    static List<Path> checkpointsIn(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ckpt")).sorted().toList();
+        }
+    }
+
+    @Test
     void checkpointOfAnotherConfigurationIsRefused() {
         Path out = tmp.resolve("run");
         assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");

@@ -626,11 +626,24 @@ class HostileInputTest {
     }
 
     /** Trains another run (goodConf plus {@code sets}) whose checkpoints go to {@code checkpoints}. */
+    /**
+     * Trains another run (other settings) with its own checkpoint directory, then copies its checkpoints (and their
+     * Hadoop checksum side files) over the ones in {@code checkpoints}: a new run refuses to write into a directory that
+     * already holds checkpoints, so this is how another run's checkpoints end up there.
+     */
     static void trainInto(Path dir, Path checkpoints, String... sets) {
+        Path own = dir.resolve("other-ckpt");
         List<String> all = new ArrayList<>(List.of(sets));
-        all.add("spark-lamb.checkpoint.dir=\"" + checkpoints.toUri() + "\"");
+        all.add("spark-lamb.checkpoint.dir=\"" + own.toUri() + "\"");
         CliHarness.Outcome other = CliHarness.run(trainArgs(goodConf, dir.resolve("other-out"), false, all.toArray(new String[0])));
         assertThat(other.code()).as(other.describe()).isZero();
+        try (var files = Files.list(own)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, checkpoints.resolve(f.getFileName().toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
