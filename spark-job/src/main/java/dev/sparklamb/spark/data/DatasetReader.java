@@ -26,6 +26,8 @@ import scala.Tuple2;
 public final class DatasetReader {
 
     static final String FILE_COLUMN = "__spark_lamb_source_file";
+    private static final String BLOCK_COLUMN = "__spark_lamb_block_start";
+    private static final String ORDER_COLUMN = "__spark_lamb_order";
     /** Spark's messages that name the file a read failed on. */
     private static final java.util.regex.Pattern FILE_ERROR =
             java.util.regex.Pattern.compile("(Encountered error while reading file|Could not read footer for file)[^\\n]*");
@@ -72,16 +74,38 @@ public final class DatasetReader {
         if (empty) {
             throw new DataException(what + ": contains no rows");
         }
-        Dataset<Row> withFile = df.withColumn(FILE_COLUMN, functions.input_file_name());
+        // Example ids follow (file path, position in the file): sorting by file, split start and the row's position in
+        // its split gives the same order however Spark cuts the files into partitions (which depends on the cluster's
+        // parallelism), so the same data gives the same ids, batches and results on any cluster. Sources without
+        // files (in-memory DataFrames) keep their partition order.
+        Dataset<Row> withFile = df.withColumn(FILE_COLUMN, functions.input_file_name())
+                .withColumn(BLOCK_COLUMN, functions.input_file_block_start())
+                .withColumn(ORDER_COLUMN, functions.monotonically_increasing_id())
+                .orderBy(FILE_COLUMN, BLOCK_COLUMN, ORDER_COLUMN)
+                .drop(BLOCK_COLUMN, ORDER_COLUMN);
         RowDecoder decoder = settings.format().equals("csv") && !hasColumn(df, settings.featuresColumn())
                 ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
                 : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), settings.labelColumn(), FILE_COLUMN,
                 featureCount, classes);
         JavaRDD<DecodedRow> decoded;
+        try { // zipWithIndex already runs jobs (the sort's sampling, partition sizes) that read the data
+            decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
+        } catch (Exception e) { // SparkException is checked but undeclared in Scala code
+            throw new DataException(what + ": could not be read: " + rootMessage(e), e);
+        }
+        decoded.persist(StorageLevel.MEMORY_AND_DISK()); // read and sorted once, not once per check below
+        try {
+            return cache(decoded, what);
+        } finally {
+            decoded.unpersist(false);
+        }
+    }
+
+    /** Checks every decoded row, then assigns rows to partitions and caches them as blocks. */
+    private CachedExamples cache(JavaRDD<DecodedRow> decoded, String what) {
         List<DecodedRow> bad;
         long count;
         try {
-            decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
             bad = decoded.filter(r -> r.problem() != null).take(1);
             count = bad.isEmpty() ? decoded.count() : 0;
         } catch (Exception e) { // SparkException is checked but undeclared in Scala code
@@ -91,7 +115,7 @@ public final class DatasetReader {
             DecodedRow b = bad.get(0);
             String file = b.file();
             long id = b.id();
-            // Ids number rows across all files in read order, and one file's rows are contiguous in it.
+            // Ids follow (file, position in file), so a file's rows have consecutive ids.
             long rowInFile = decoded.filter(r -> r.file().equals(file) && r.id() < id).count();
             throw new DataException(what + ": file " + file + ", row " + rowInFile + " (0-based, in file order): " + b.problem());
         }
@@ -110,6 +134,7 @@ public final class DatasetReader {
         blocks.setName("spark-lamb examples: " + what);
         long cached = blocks.map(b -> (long) b.size()).reduce(Long::sum);
         if (cached != count) {
+            blocks.unpersist(false);
             throw new IllegalStateException(what + ": cached " + cached + " examples but decoded " + count);
         }
         return new CachedExamples(blocks, count, p, what);
