@@ -154,19 +154,6 @@ public class OptimizerStepBenchmark {
         }
     }
 
-    /** The vectorisable-kernel experiment ({@link ExperimentalLamb}); checked once against the real LAMB before timing. */
-    public static class ExperimentalLambState extends Tensors {
-        ExperimentalLamb lamb;
-
-        @Setup(Level.Trial)
-        public void setUpExperimentalLamb() {
-            initTensors();
-            lamb = new ExperimentalLamb(lambConfig(), layout);
-            OptimizerState reference = SanityCheck.requireSameAsFusedLamb("experimental LAMB", this, lamb::step, 2);
-            SanityCheck.requireSameMoments(reference, lamb);
-        }
-    }
-
     /**
      * ND4J's Adam as one updater over the whole flat gradient: what DL4J's UpdaterBlock does when every layer has the
      * same Adam configuration. Working gradient refilled before each step, untimed.
@@ -241,17 +228,6 @@ public class OptimizerStepBenchmark {
     @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g"}, jvmArgsAppend = "-Dsparklamb.optimizer.threads=1")
     public StepResult lambStep1Thread(LambState s) {
         return s.optimizer.step(s.params, s.grads, s.state);
-    }
-
-    @Benchmark
-    public double lambStepExperimental(ExperimentalLambState s) {
-        return s.lamb.step(s.params, s.grads);
-    }
-
-    @Benchmark
-    @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g"}, jvmArgsAppend = "-Dsparklamb.optimizer.threads=1")
-    public double lambStepExperimental1Thread(ExperimentalLambState s) {
-        return s.lamb.step(s.params, s.grads);
     }
 
     @Benchmark

@@ -63,13 +63,13 @@ public final class RunOptimizerStepBenchmark {
         long triadLen = (OptimizerStepBenchmark.LAMB_FLOATS_PER_PARAM * n + 2) / 3;
         double triadBytes = 3 * 4.0 * triadLen;
         StringBuilder out = new StringBuilder("\n== derived (" + n + " parameters, " + BenchTensors.layout().size() + " tensors) ==\n");
-        String[] lambs = {"lambStep", "lambStep1Thread", "lambStepExperimental", "lambStepExperimental1Thread", "lambNd4jOpsStep"};
+        String[] lambs = {"lambStep", "lambStep1Thread", "lambNd4jOpsStep"};
         for (String base : new String[] {"nd4jAdamStep", "nd4jAdamStepOneBlock"}) {
             Result<?> adam = byName.get(base);
             if (adam == null) {
                 continue;
             }
-            for (String k : new String[] {"lambStep", "lambStep1Thread", "lambStepExperimental", "lambStepExperimental1Thread", "adamwStep",
+            for (String k : new String[] {"lambStep", "lambStep1Thread", "adamwStep",
                     "nd4jAdamStepWithGradientCopy", "nd4jAdamStepOneBlock", "lambNd4jOpsStep"}) {
                 if (byName.containsKey(k) && !k.equals(base)) {
                     out.append(String.format("%s / %s = %.3f%n", k, base, byName.get(k).getScore() / adam.getScore()));
@@ -78,9 +78,6 @@ public final class RunOptimizerStepBenchmark {
         }
         if (byName.containsKey("lambNd4jOpsStep") && byName.containsKey("lambStep")) {
             out.append(String.format("lambNd4jOpsStep / lambStep = %.2f%n", byName.get("lambNd4jOpsStep").getScore() / byName.get("lambStep").getScore()));
-        }
-        if (byName.containsKey("lambStepExperimental") && byName.containsKey("lambStep")) {
-            out.append(String.format("lambStepExperimental / lambStep = %.3f%n", byName.get("lambStepExperimental").getScore() / byName.get("lambStep").getScore()));
         }
         for (String t : new String[] {"triad1Thread", "triad2Threads"}) {
             if (byName.containsKey(t)) {

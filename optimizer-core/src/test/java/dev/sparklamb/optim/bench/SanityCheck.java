@@ -55,13 +55,4 @@ final class SanityCheck {
         return state;
     }
 
-    /** The experiment's moments must equal the optimizer's bit for bit (same float operations in the same order). */
-    static void requireSameMoments(OptimizerState state, ExperimentalLamb lamb) {
-        for (int i = 0; i < state.layout().size(); i++) {
-            if (!Arrays.equals(state.firstMoment(i), lamb.firstMoment(i)) || !Arrays.equals(state.secondMoment(i), lamb.secondMoment(i))) {
-                throw new IllegalStateException("experimental LAMB moments differ from the optimizer's in " + state.layout().name(i));
-            }
-        }
-        System.out.println("experimental LAMB: moments bitwise equal to the optimizer's");
-    }
 }

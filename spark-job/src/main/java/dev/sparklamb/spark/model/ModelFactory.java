@@ -1,14 +1,11 @@
 package dev.sparklamb.spark.model;
 
+import dev.sparklamb.spark.io.HadoopFiles;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ModelSettings;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -126,16 +123,9 @@ public final class ModelFactory {
     public static ModelSpec fromFile(String path, Configuration hadoop) {
         String json;
         try {
-            Path p = new Path(path);
-            FileSystem fs = p.getFileSystem(hadoop);
-            if (!fs.exists(p)) {
-                throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "' does not exist");
-            }
-            try (InputStream in = fs.open(p)) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                in.transferTo(out);
-                json = out.toString(StandardCharsets.UTF_8);
-            }
+            json = new String(HadoopFiles.readAll(path, hadoop), StandardCharsets.UTF_8);
+        } catch (java.io.FileNotFoundException e) {
+            throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "' does not exist", e);
         } catch (IOException e) {
             throw new ConfigurationException("spark-lamb.model.config-file: cannot read '" + path + "': " + e.getMessage(), e);
         }

@@ -54,7 +54,7 @@ public final class GlobalUpdate {
 
     /** A copy of the current parameters. */
     public float[] parameters() {
-        return parameters.data().asFloat().clone();
+        return parameters.data().asFloat(); // asFloat() already returns a copy
     }
 
     public OptimizerState state() {

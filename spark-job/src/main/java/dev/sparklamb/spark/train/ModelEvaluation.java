@@ -1,16 +1,13 @@
 package dev.sparklamb.spark.train;
 
+import dev.sparklamb.spark.io.HadoopFiles;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
 import dev.sparklamb.spark.model.ModelSpec;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -52,16 +49,9 @@ public final class ModelEvaluation {
 
     private static byte[] read(SparkSession spark, String path) {
         try {
-            Path p = new Path(path);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p)) {
-                throw new DataException("model file '" + path + "' does not exist");
-            }
-            try (InputStream in = fs.open(p)) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                in.transferTo(out);
-                return out.toByteArray();
-            }
+            return HadoopFiles.readAll(path, spark.sparkContext().hadoopConfiguration());
+        } catch (java.io.FileNotFoundException e) {
+            throw new DataException("model file '" + path + "' does not exist", e);
         } catch (IOException e) {
             throw new DataException("cannot read model file '" + path + "': " + e.getMessage(), e);
         }
