@@ -14,7 +14,8 @@ public final class HadoopFiles {
     }
 
     /**
-     * @throws FileNotFoundException when nothing exists at {@code path} (callers turn it into their own message)
+     * @throws FileNotFoundException only when nothing exists at {@code path} (callers turn it into their own message);
+     *                               a directory or an unreadable file is a plain {@link IOException}
      */
     public static byte[] readAll(String path, Configuration hadoop) throws IOException {
         Path p = new Path(path);
@@ -22,8 +23,14 @@ public final class HadoopFiles {
         if (!fs.exists(p)) {
             throw new FileNotFoundException(path);
         }
+        if (fs.getFileStatus(p).isDirectory()) {
+            throw new IOException("'" + path + "' is a directory, not a file");
+        }
         try (InputStream in = fs.open(p)) {
             return in.readAllBytes();
+        } catch (FileNotFoundException unreadable) {
+            // it exists: open() reports permission problems this way; not the caller's "does not exist"
+            throw new IOException(unreadable.getMessage(), unreadable);
         }
     }
 }
