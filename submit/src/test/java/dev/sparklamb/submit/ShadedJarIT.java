@@ -26,6 +26,13 @@ class ShadedJarIT {
             "org/apache/logging/log4j/", "com/fasterxml/jackson/", "com/google/common/", "com/google/gson/", "io/netty/",
             "com/esotericsoftware/", "org/apache/commons/io/", "com/google/flatbuffers/");
 
+    /**
+     * Classes of the application jar that live in a cluster package without being in any cluster jar: dl4j-spark's
+     * {@code TaskContextHelper} sits in {@code org.apache.spark} to reach package-private API, so it cannot be relocated.
+     */
+    static final Set<String> ALLOWED_IN_CLUSTER_PACKAGES = Set.of("org/apache/spark/TaskContextHelper.class",
+            "org/apache/spark/TaskContextHelper$.class");
+
     @Test
     void noClassOfTheJarIsAlsoInSparksJars() throws Exception {
         assertThat(AppJar.APP_JAR).as("run `mvn package` first").exists();
@@ -44,7 +51,8 @@ class ShadedJarIT {
         }
         assertThat(duplicates).as("classes in both the application jar and the cluster's jars").isEmpty();
 
-        List<String> owned = app.stream().filter(c -> CLUSTER_PACKAGES.stream().anyMatch(c::startsWith)).limit(20).toList();
+        List<String> owned = app.stream().filter(c -> CLUSTER_PACKAGES.stream().anyMatch(c::startsWith))
+                .filter(c -> !ALLOWED_IN_CLUSTER_PACKAGES.contains(c)).limit(20).toList();
         assertThat(owned).as("unrelocated classes of packages the cluster provides").isEmpty();
     }
 
