@@ -25,6 +25,10 @@ final class AdaptiveMomentOptimizer implements Optimizer {
         this.executor = ChunkExecutor.shared();
     }
 
+    AdaptiveMomentRule rule() {
+        return rule;
+    }
+
     @Override
     public OptimizerConfig config() {
         return config;

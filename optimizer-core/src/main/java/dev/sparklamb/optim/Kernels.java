@@ -33,7 +33,7 @@ final class Kernels {
 
     /** Coefficients of the Adam-family update for one tensor at one step. */
     record Moments(float gradScale, float coupledDecay, float beta1, float beta2, float oneMinusBeta1, float oneMinusBeta2,
-                   float correction1, float correction2, float epsilon, float decoupledDecay) {
+                   float correction1, float correction2, float epsilon, float decoupledDecay) implements java.io.Serializable {
 
         /** Rounds each coefficient to float32 once; {@code 1 - beta} is formed in double first (1f - 0.999f is not 0.001). */
         static Moments of(double gradScale, double coupledDecay, double beta1, double beta2, double correction1, double correction2,

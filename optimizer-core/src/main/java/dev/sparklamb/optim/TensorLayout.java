@@ -12,7 +12,9 @@ import java.util.Map;
  * {@code [offset(i), offset(i) + length(i))}. This is the shape of DL4J's flattened parameter and gradient
  * vectors, and the unit the trust ratio is computed over.
  */
-public final class TensorLayout {
+public final class TensorLayout implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final List<TensorSpec> tensors;
     private final long[] offsets;

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param name  unique name within its {@link TensorLayout}; exclusion regexes are searched in it
  * @param shape dimensions; an empty shape is a scalar (one element)
  */
-public record TensorSpec(String name, long[] shape) {
+public record TensorSpec(String name, long[] shape) implements java.io.Serializable {
 
     public TensorSpec {
         Objects.requireNonNull(name, "tensor name");
