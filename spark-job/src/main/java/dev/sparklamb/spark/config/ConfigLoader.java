@@ -141,7 +141,9 @@ public final class ConfigLoader {
                 atLeastLong(c, "training.eval-every-steps", 0),
                 positiveDouble(c, "training.progress-every-seconds"),
                 atLeast(c, "training.all-reduce-fan-in", 2),
-                atLeast(c, "training.max-consecutive-bad-steps", 0));
+                atLeast(c, "training.max-consecutive-bad-steps", 0),
+                oneOf(c, "training.all-reduce", TrainingSettings.ALL_REDUCE),
+                atLeast(c, "training.shards", 0));
 
         OptimizerSettings optimizer = new OptimizerSettings(
                 oneOf(c, "optimizer.name", OptimizerSettings.NAMES),

@@ -33,12 +33,20 @@ public record StepMetrics(
         double updateMillis,
         boolean skipped,
         Double testAccuracy,
-        Double testLoss) implements Serializable {
+        Double testLoss,
+        Communication communication) implements Serializable {
 
     public StepMetrics withEvaluation(double accuracy, double loss) {
         return new StepMetrics(step, totalSteps, epoch, examples, this.loss, learningRate, gradientNorm, clipScale, trustRatioMin,
                 trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
-                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, accuracy, loss);
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, accuracy, loss, communication);
+    }
+
+    /** With the step's bytes moved, as Spark measured them (null: not measured). */
+    public StepMetrics withCommunication(Communication c) {
+        return new StepMetrics(step, totalSteps, epoch, examples, loss, learningRate, gradientNorm, clipScale, trustRatioMin,
+                trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, c);
     }
 
     /** Field name to value, in declaration order; non-finite numbers become null (JSON has no NaN). */
@@ -66,6 +74,9 @@ public record StepMetrics(
         m.put("skipped", skipped);
         m.put("testAccuracy", testAccuracy == null ? null : finite(testAccuracy));
         m.put("testLoss", testLoss == null ? null : finite(testLoss));
+        if (communication != null) {
+            m.put("communication", communication.toMap());
+        }
         return m;
     }
 

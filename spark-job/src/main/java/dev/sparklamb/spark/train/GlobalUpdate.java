@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the all-reduced gradient sum of a global batch, divides by the batch size once (as the optimizer's gradient
  * scale) and applies one optimizer step per tensor.
  */
-public final class GlobalUpdate {
+public final class GlobalUpdate implements TrainingState {
 
     private final TensorLayout layout;
     private final Optimizer optimizer;

@@ -135,33 +135,38 @@ public final class SparkTrainer {
                     + "another run; pass --resume to continue that run, or choose an empty directory (nothing was changed)");
         }
         Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
-        GlobalUpdate update = restored
-                .map(c -> new GlobalUpdate(driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
-                .orElseGet(() -> new GlobalUpdate(driverModel.layout(), driverModel.parameters(), optimizer));
         TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
                 .orElseGet(TrainingProgress::start);
         LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
-                        + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}{}",
+                        + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}, {} all-reduce{}",
                 spec.name(), driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(), train.count(),
                 train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
-                String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())),
+                String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())), config.training().allReduce(),
                 restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
         long start = System.nanoTime();
         List<StepMetrics> history;
-        try (RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
-                : RunOutput.create(config.output(), hadoop)) {
+        float[] finalParameters;
+        dev.sparklamb.optim.OptimizerState finalState;
+        try (StepEngine engine = restored
+                .map(c -> loop.engine(train, driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
+                .orElseGet(() -> loop.engine(train, driverModel.layout(), driverModel.parameters(), optimizer,
+                        optimizer.init(driverModel.layout())));
+             RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
+                     : RunOutput.create(config.output(), hadoop)) {
             try {
-                history = loop.run(train, test, update, progress, checkpointing(output, checkpoints, plan, fingerprint));
+                history = loop.run(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint));
             } catch (TrainingDivergedException e) {
                 List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
                 LOG.error("{}; last good checkpoint: {}", e.getMessage(),
                         saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
                 throw e;
             }
+            finalParameters = engine.parameters();
+            finalState = engine.state();
             if (history.isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
                 LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
             } else {
-                driverModel.setParameters(update.parameters(), -1);
+                driverModel.setParameters(finalParameters, -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
                 output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
             }
@@ -169,7 +174,7 @@ public final class SparkTrainer {
         Optional<Evaluation> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
         finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
                 String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
-        return new TrainingResult(driverModel.network(), update.parameters(), update.state(), history, finalEvaluation);
+        return new TrainingResult(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
     }
 
     /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
@@ -196,6 +201,7 @@ public final class SparkTrainer {
         s.put("optimizer", config.optimizer().name());
         s.put("trainingExamples", train.count());
         s.put("partitions", train.partitions());
+        s.put("allReduce", config.training().allReduce());
         s.put("globalBatch", plan.globalBatch());
         s.put("steps", plan.totalSteps());
         s.put("skippedSteps", progress.skippedSteps());

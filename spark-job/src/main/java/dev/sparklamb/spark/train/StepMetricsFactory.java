@@ -24,7 +24,7 @@ final class StepMetricsFactory {
                 r.trustRatios()[min], r.layout().name(min), r.medianTrustRatio(), r.trustRatios()[max], r.layout().name(max),
                 sum.examples() / ((updated - start) * 1e-9), stepMillis,
                 (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
-                false, null, null);
+                false, null, null, null);
     }
 
     /** A step whose gradient was not finite: nothing was applied. */
@@ -38,6 +38,6 @@ final class StepMetricsFactory {
                 learningRate, Double.NaN, Double.NaN, Double.NaN, null, Double.NaN, Double.NaN, null,
                 sum.examples() / ((updated - start) * 1e-9), (updated - start) * ms,
                 (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
-                true, null, null);
+                true, null, null, null);
     }
 }

@@ -6,5 +6,5 @@ import dev.sparklamb.spark.metrics.StepMetrics;
 @FunctionalInterface
 public interface TrainingListener {
 
-    void stepDone(StepMetrics metrics, TrainingProgress progress, GlobalUpdate update);
+    void stepDone(StepMetrics metrics, TrainingProgress progress, TrainingState state);
 }
