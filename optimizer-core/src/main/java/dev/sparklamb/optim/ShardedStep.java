@@ -99,6 +99,40 @@ public final class ShardedStep {
         return config.learningRate().rate(completedSteps);
     }
 
+    /** Fails with a message naming the mismatch unless {@code state} belongs to this optimizer and layout. */
+    public void requireCompatible(OptimizerState state) {
+        state.requireCompatible(config.name(), hasSecondMoment(), plan.layout());
+    }
+
+    /** Shard {@code s}'s slice of {@code state}'s first (second: {@code second = true}) moment. */
+    public float[] momentSlice(OptimizerState state, int s, boolean second) {
+        float[][] perTensor = new float[plan.layout().size()][];
+        for (int i = 0; i < perTensor.length; i++) {
+            perTensor[i] = second ? state.secondMoment(i) : state.firstMoment(i);
+        }
+        return plan.slice(perTensor, s);
+    }
+
+    /** The optimizer state assembled from every shard's moment slices (index = shard); {@code second} null for LARS. */
+    public OptimizerState assemble(long completedSteps, float[][] first, float[][] second) {
+        TensorLayout layout = plan.layout();
+        float[][] m = new float[layout.size()][];
+        float[][] v = second == null ? null : new float[layout.size()][];
+        for (int i = 0; i < layout.size(); i++) {
+            m[i] = new float[layout.length(i)];
+            if (v != null) {
+                v[i] = new float[layout.length(i)];
+            }
+        }
+        for (int s = 0; s < plan.shards(); s++) {
+            plan.unslice(first[s], s, m);
+            if (v != null) {
+                plan.unslice(second[s], s, v);
+            }
+        }
+        return new OptimizerState(config.name(), layout, completedSteps, m, v);
+    }
+
     // ---------------------------------------------------------------- owner: gradient
 
     /** Per-chunk sums of squares of one shard's gradient, and where its first non-finite element is. */

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# tree vs sharded all-reduce (issue: sharded all-reduce): step time and bytes per step, from Spark's task metrics,
+# for MLPs 784-H-H-10 with N executor JVMs (local-cluster), both modes in the same run.
+#   bench/allreduce.sh [executor-counts] [hidden-widths] [steps] [executor-memory-MB]
+# Default: bench/allreduce.sh 2,4 700,2800,6700 5 2200   (about 1.1M, 10.1M and 50.2M parameters)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+mvn -B -q -ntp install -DskipTests -pl .,optimizer-core >/dev/null
+mvn -B -q -ntp test-compile -pl spark-job -Dexec.skip=true >/dev/null
+mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
+flags=(-XX:+IgnoreUnrecognizedVMOptions)
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  flags+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+flags+=(--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+# local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1
+mkdir -p target/bench-spark-home
+exec java -Xmx${DRIVER_HEAP:-6g} ${BENCH_JAVA_OPTS:-} "${flags[@]}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \
+  -Dsparklamb.java17.flags="${flags[*]}" -Dlog4j2.configurationFile="$here/conf/log4j2.properties" \
+  -cp "$here/spark-job/target/test-classes:$here/spark-job/target/classes:$(cat spark-job/target/bench-cp.txt)" \
+  dev.sparklamb.spark.bench.AllReduceBench "${1:-2,4}" "${2:-700,2800,6700}" "${3:-5}" "${4:-2200}"
