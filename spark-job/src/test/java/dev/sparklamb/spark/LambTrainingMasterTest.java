@@ -15,7 +15,6 @@ import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +54,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 class LambTrainingMasterTest {
 
-    static final Path RAW = Paths.get(System.getProperty("sparklamb.mnist.dir", "data/mnist/raw"));
+    static final Path RAW = MnistRealDataTest.RAW;
     /** The first N training images, in 10 DataSets of 64 (the shape DL4J's MNIST iterator gives). */
     static final int N = 640;
     static final int MINIBATCH = 64;
@@ -71,8 +70,7 @@ class LambTrainingMasterTest {
 
     @BeforeAll
     static void start() {
-        assertThat(RAW.resolve("train-images-idx3-ubyte"))
-                .as("real MNIST IDX files (the build fetches them: submit/fetch-data.sh mnist-raw)").exists();
+        assertThat(RAW.resolve("train-images-idx3-ubyte")).as("real MNIST (fetched by the build)").exists();
         IdxFile images = IdxFile.read(RAW.resolve("train-images-idx3-ubyte").toString(), new Configuration());
         IdxFile labels = IdxFile.read(RAW.resolve("train-labels-idx1-ubyte").toString(), new Configuration());
         int d = images.itemSize();
@@ -163,18 +161,6 @@ class LambTrainingMasterTest {
         return new LocalTrainer(spec, config.training().microBatch(), 10).train(block(), plan, opt, plan.totalSteps()).parameters();
     }
 
-    /** max |a - b| / max |b|. */
-    static double relativeDifference(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double maxAbs = 0;
-        double maxDiff = 0;
-        for (int i = 0; i < b.length; i++) {
-            maxAbs = Math.max(maxAbs, Math.abs(b[i]));
-            maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-        }
-        return maxDiff / maxAbs;
-    }
-
     @Test
     void multiLayerFitEqualsSparkTrainerAndSingleProcessOnTheSameExamples() throws Exception {
         LambTrainingMaster tm = options().build();
@@ -190,7 +176,7 @@ class LambTrainingMasterTest {
         assertThat(tm.history()).hasSize(STEPS);
         assertThat(trained.getIterationCount()).isEqualTo(STEPS);
         assertThat(sparkNet.getScore()).isEqualTo(tm.history().get(STEPS - 1).loss());
-        assertThat(relativeDifference(dropIn, initial)).as("parameters moved").isGreaterThan(1e-3);
+        assertThat(TestFiles.relativeDifference(dropIn, initial)).as("parameters moved").isGreaterThan(1e-3);
         assertThat(trained.score(all)).as("mean loss after training").isLessThan(initialScore);
 
         // spark-lamb's own trainer, from a DataFrame holding the same examples in the same order, with the same settings.
@@ -203,13 +189,13 @@ class LambTrainingMasterTest {
             rows.add(RowFactory.create(x[i], y[i]));
         }
         TrainingResult viaTrainer = new SparkTrainer(spark, reference).fit(spark.createDataFrame(rows, MnistImporter.SCHEMA), null);
-        double vsTrainer = relativeDifference(dropIn, viaTrainer.parameters());
+        double vsTrainer = TestFiles.relativeDifference(dropIn, viaTrainer.parameters());
         // Same example ids and partitions: the same gradients summed in the same order.
         assertThat(vsTrainer).as("relative difference to SparkTrainer").isLessThanOrEqualTo(1e-5);
         assertThat(dropIn).as("bitwise equal to SparkTrainer").isEqualTo(viaTrainer.parameters());
 
         float[] local = singleProcess(ModelSpec.of(mlp(), "mlp"), reference);
-        double vsLocal = relativeDifference(dropIn, local);
+        double vsLocal = TestFiles.relativeDifference(dropIn, local);
         System.out.printf("LambTrainingMaster vs SparkTrainer: %.3g, vs single process: %.3g (relative)%n", vsTrainer, vsLocal);
         assertThat(vsLocal).as("relative difference to one process training on the whole batches").isLessThanOrEqualTo(1e-5);
 
@@ -238,7 +224,7 @@ class LambTrainingMasterTest {
         assertThat(trained.params().toFloatVector()).as("MultiDataSet path equals DataSet path").isEqualTo(fromDataSets);
 
         float[] local = singleProcess(ModelSpec.of(graph(), "graph"), tm.configuration());
-        double vsLocal = relativeDifference(fromDataSets, local);
+        double vsLocal = TestFiles.relativeDifference(fromDataSets, local);
         System.out.printf("LambTrainingMaster (ComputationGraph) vs single process: %.3g (relative)%n", vsLocal);
         assertThat(vsLocal).isLessThanOrEqualTo(1e-5);
     }

@@ -87,21 +87,21 @@ final class DropInNetwork {
     private static void requireTrainedByOptimizerOnly(String where, Layer layer) {
         String problem = null;
         if (layer.getIDropout() != null) {
-            problem = "uses dropout, which would make the result depend on which executor computed which example";
+            problem = "uses dropout, which would make the gradients depend on which replica saw which example; remove it";
         } else if (layer instanceof BaseLayer base) {
             boolean regularized = base.getRegularization() != null && !base.getRegularization().isEmpty()
                     || base.getRegularizationBias() != null && !base.getRegularizationBias().isEmpty();
             if (regularized) {
-                problem = "has l1/l2/weight-decay regularization; use LambTrainingMaster.Builder.weightDecay (decoupled, inside LAMB) "
-                        + "instead";
+                problem = "has l1/l2/weight-decay regularization, which DL4J's updater applies and LambTrainingMaster does not run; "
+                        + "use LambTrainingMaster.Builder.weightDecay (decoupled, inside LAMB) instead";
             } else if (base.getGradientNormalization() != null && base.getGradientNormalization() != GradientNormalization.None) {
-                problem = "uses gradient normalization " + base.getGradientNormalization()
-                        + "; use LambTrainingMaster.Builder.maxGradientNorm (global norm clipping) instead";
+                problem = "uses gradient normalization " + base.getGradientNormalization() + ", which DL4J's updater applies and "
+                        + "LambTrainingMaster does not run; use LambTrainingMaster.Builder.maxGradientNorm (global norm clipping) instead";
             }
         }
         if (problem != null) {
-            throw new ConfigurationException("LambTrainingMaster: " + where + (layer.getLayerName() == null ? "" : " ('" + layer.getLayerName()
-                    + "')") + " " + problem + "; DL4J's updater is not run, so the setting would be silently ignored");
+            throw new ConfigurationException("LambTrainingMaster: " + where + (layer.getLayerName() == null ? "" : " ('"
+                    + layer.getLayerName() + "')") + " " + problem);
         }
     }
 
