@@ -140,6 +140,10 @@ class LambTrainingMasterRefusalTest {
         assertThat(refusal(data)).isInstanceOf(DataException.class).hasMessage(WHAT + "partition 0, minibatch 0: features have rank 4 "
                 + "(shape [64, 1, 4, 4]); expected a rank-2 array [examples, features] (flatten images and configure the network with "
                 + "InputType.convolutionalFlat)");
+        // One DataSet in two slices: partition 0 is empty, and the message names the partition that holds it.
+        SparkDl4jMultiLayer sparkNet = net(mlp(new DenseLayer.Builder(), 10));
+        assertThatThrownBy(() -> sparkNet.fit(jsc.parallelize(data.subList(0, 1), 2))).isInstanceOf(DataException.class)
+                .hasMessageStartingWith(WHAT + "partition 1, minibatch 0: features have rank 4");
     }
 
     @Test

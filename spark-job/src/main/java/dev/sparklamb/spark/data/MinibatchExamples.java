@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import scala.Tuple2;
 
 /**
  * Caches an RDD of ND4J minibatches (DL4J's {@code DataSet}s, or anything an {@link Unpacker} turns into one
@@ -17,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * from one-hot label rows.
  *
  * <p>Example ids follow the RDD's own order: partition by partition, minibatch by minibatch within a partition, row
- * by row within a minibatch; the first example of partition 0's first minibatch is id 0. The same RDD therefore gives
+ * by row within a minibatch; the first example of the first non-empty partition is id 0. The same RDD therefore gives
  * the same ids, epoch orders and results every time, and the same examples in the same order as a DataFrame given to
  * {@code SparkTrainer.fit(Dataset, Dataset)} get the same ids. (An RDD whose order is not deterministic, such as one
  * straight out of {@code repartition()}, gets a valid but possibly different order on each fit.)
@@ -61,19 +62,22 @@ public final class MinibatchExamples {
      * @param what names the data in messages, e.g. "training data (JavaRDD&lt;DataSet&gt;)"
      */
     public static <T> Shape shapeOfFirst(JavaRDD<T> rdd, Unpacker<T> unpacker, String what) {
-        List<T> first = rdd.take(1);
+        List<Tuple2<Integer, T>> first = rdd.mapPartitionsWithIndex((partition, elements) -> elements.hasNext()
+                ? List.of(new Tuple2<>(partition, elements.next())).iterator()
+                : java.util.Collections.<Tuple2<Integer, T>>emptyIterator(), true).take(1);
         if (first.isEmpty()) {
             throw new DataException(what + ": the RDD is empty");
         }
-        Minibatch m = unpacker.unpack(first.get(0));
+        String where = what + ": partition " + first.get(0)._1() + ", minibatch 0: ";
+        Minibatch m = unpacker.unpack(first.get(0)._2());
         String problem = m.problem() != null ? m.problem() : arrayProblem(m, null);
         if (problem != null) {
-            throw new DataException(what + ": partition 0, minibatch 0: " + problem);
+            throw new DataException(where + problem);
         }
         long classes = m.labels().size(1);
         if (classes < 2) {
-            throw new DataException(what + ": partition 0, minibatch 0: labels have " + classes
-                    + " column; expected one-hot class labels with at least 2 columns (one per class)");
+            throw new DataException(where + "labels have " + classes + " column; expected one-hot class labels with at least 2 columns "
+                    + "(one per class)");
         }
         return new Shape(Math.toIntExact(m.features().size(1)), Math.toIntExact(classes));
     }
