@@ -92,7 +92,11 @@ class LambTrainingMasterTest {
     }
 
     static MultiLayerConfiguration mlp() {
-        return new NeuralNetConfiguration.Builder().seed(42).dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
+        return mlp(42);
+    }
+
+    static MultiLayerConfiguration mlp(long seed) {
+        return new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(32).nOut(10).activation(Activation.SOFTMAX).build())
@@ -210,6 +214,22 @@ class LambTrainingMasterTest {
         Evaluation e = sparkNet.evaluate(rdd());
         assertThat(e.getNumRowCounter()).isEqualTo(N);
         assertThat(e.accuracy()).isEqualTo(expected.accuracy());
+    }
+
+    @Test
+    void trainingStartsFromTheParametersTheNetworkHoldsNotFromItsConfiguration() {
+        MultiLayerNetwork other = new MultiLayerNetwork(mlp(99));
+        other.init();
+        MultiLayerNetwork net = new MultiLayerNetwork(mlp(42));
+        net.init();
+        net.setParams(other.params()); // e.g. a pretrained network: the configuration's seed no longer describes its parameters
+        LambTrainingMaster tm = options().build();
+        float[] trained = new SparkDl4jMultiLayer(jsc, net, tm).fit(rdd()).params().toFloatVector();
+
+        float[] fromSeed99 = singleProcess(ModelSpec.of(mlp(99), "mlp seed 99"), tm.configuration());
+        float[] fromSeed42 = singleProcess(ModelSpec.of(mlp(42), "mlp seed 42"), tm.configuration());
+        assertThat(TestFiles.relativeDifference(trained, fromSeed99)).isLessThanOrEqualTo(1e-5);
+        assertThat(TestFiles.relativeDifference(trained, fromSeed42)).isGreaterThan(1e-2);
     }
 
     @Test
