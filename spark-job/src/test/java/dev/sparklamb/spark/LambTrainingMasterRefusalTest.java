@@ -188,6 +188,18 @@ class LambTrainingMasterRefusalTest {
     }
 
     @Test
+    void batchNormalizationIsRefused() {
+        MultiLayerConfiguration conf = layers(DataType.FLOAT)
+                .layer(new DenseLayer.Builder().nIn(16).nOut(8).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(8).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(10).activation(Activation.SOFTMAX).build())
+                .build();
+        assertThat(refusal(net(conf), dataSets(-1, d -> d))).isInstanceOf(ConfigurationException.class)
+                .hasMessage("LambTrainingMaster: layer 1 ('layer1') is a BatchNormalization layer, whose running mean and variance DL4J's "
+                        + "updater maintains and LambTrainingMaster would treat as gradients; remove it");
+    }
+
+    @Test
     void aDoublePrecisionNetworkIsRefused() {
         MultiLayerConfiguration conf = layers(DataType.DOUBLE)
                 .layer(new DenseLayer.Builder().nIn(16).nOut(8).build())

@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -81,12 +82,16 @@ final class DropInNetwork {
     }
 
     /**
-     * DL4J applies regularization and gradient normalization in its own updater, which is not run here (the optimizer
-     * is LAMB, applied once per global batch), and dropout would make the replicas' gradients depend on their RNG state.
+     * DL4J applies regularization and gradient normalization, and keeps batch normalization's running statistics, in its
+     * own updater, which is not run here (the optimizer is LAMB, applied once per global batch); dropout would make the
+     * replicas' gradients depend on their RNG state.
      */
     private static void requireTrainedByOptimizerOnly(String where, Layer layer) {
         String problem = null;
-        if (layer.getIDropout() != null) {
+        if (layer instanceof BatchNormalization) {
+            problem = "is a BatchNormalization layer, whose running mean and variance DL4J's updater maintains and LambTrainingMaster "
+                    + "would treat as gradients; remove it";
+        } else if (layer.getIDropout() != null) {
             problem = "uses dropout, which would make the gradients depend on which replica saw which example; remove it";
         } else if (layer instanceof BaseLayer base) {
             boolean regularized = base.getRegularization() != null && !base.getRegularization().isEmpty()
