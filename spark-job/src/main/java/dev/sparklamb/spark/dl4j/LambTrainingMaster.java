@@ -93,8 +93,14 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
             throw new IllegalArgumentException("LambTrainingMaster.fromJson: not valid JSON: " + e.getMessage(), e);
         }
         Set<String> allowed = Set.of("seed", "data", "training", "optimizer");
-        if (!parsed.root().keySet().equals(Set.of(ROOT)) || !allowed.containsAll(parsed.getObject(ROOT).keySet())
-                || parsed.hasPath(ROOT + ".data") && !parsed.getObject(ROOT + ".data").keySet().equals(Set.of("partitions"))) {
+        boolean shaped;
+        try {
+            shaped = parsed.root().keySet().equals(Set.of(ROOT)) && allowed.containsAll(parsed.getObject(ROOT).keySet())
+                    && (!parsed.hasPath(ROOT + ".data") || parsed.getObject(ROOT + ".data").keySet().equals(Set.of("partitions")));
+        } catch (ConfigException.WrongType e) {
+            shaped = false;
+        }
+        if (!shaped) {
             throw new IllegalArgumentException("LambTrainingMaster.fromJson: expected one object '" + ROOT + "' holding only "
                     + SECTIONS + " (as toJson() writes), got " + parsed.root().render(ConfigRenderOptions.concise()));
         }
@@ -260,7 +266,7 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
     /**
      * Options of a {@link LambTrainingMaster}, validated as they are set (an {@link IllegalArgumentException} names the
      * option and what it accepts). Each option is a key of {@code conf/spark-lamb-defaults.conf}, where its default and
-     * meaning are documented; the exceptions are {@link #epochs} (default {@value #DEFAULT_EPOCHS}, one pass per fit) and
+     * meaning are documented; the exceptions are {@link #epochs} (default {@value LambTrainingMaster#DEFAULT_EPOCHS}, one pass per fit) and
      * {@link #microBatch} (default: the configuration's, capped at the global batch).
      */
     public static final class Builder {

@@ -103,6 +103,8 @@ class LambTrainingMasterOptionsTest {
         assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"output\":\"/tmp/x\"}}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("expected one object 'spark-lamb' holding only [seed, data.partitions, training, optimizer]");
+        assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"data\":4}}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected one object 'spark-lamb'");
         assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"training\":{\"global-batch\":0}}}"))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("spark-lamb.training.global-batch must be >= 1, got 0");
