@@ -126,6 +126,11 @@ final class TestFiles {
 
     /** max |actual - expected| / max |expected| is at most {@code relative}. */
     static void assertClose(float[] actual, float[] expected, double relative) {
+        assertThat(relativeDifference(actual, expected)).as("max |distributed - local| / max |local|").isLessThanOrEqualTo(relative);
+    }
+
+    /** max |actual - expected| / max |expected|. */
+    static double relativeDifference(float[] actual, float[] expected) {
         assertThat(actual).hasSameSizeAs(expected);
         double maxAbs = 0;
         double maxDiff = 0;
@@ -133,6 +138,6 @@ final class TestFiles {
             maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
             maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
         }
-        assertThat(maxDiff / maxAbs).as("max |distributed - local| / max |local|").isLessThanOrEqualTo(relative);
+        return maxDiff / maxAbs;
     }
 }

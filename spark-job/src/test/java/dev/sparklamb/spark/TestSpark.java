@@ -20,6 +20,11 @@ public final class TestSpark {
     }
 
     public static SparkSession session(String master) {
+        return builder(master).getOrCreate();
+    }
+
+    /** The settings of {@link #session(String)}, to add to. */
+    public static SparkSession.Builder builder(String master) {
         return SparkSession.builder()
                 .master(master)
                 .appName("spark-lamb-test")
@@ -28,8 +33,7 @@ public final class TestSpark {
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .getOrCreate();
+                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     }
 
     /** A synthetic 10-class problem on {@code side x side} "images": labels from a fixed random linear teacher. */

@@ -101,8 +101,11 @@ public final class DatasetReader {
         }
     }
 
-    /** Checks every decoded row, then assigns rows to partitions and caches them as blocks. */
-    private CachedExamples cache(JavaRDD<DecodedRow> decoded, String what) {
+    /**
+     * Checks every decoded row, then assigns rows to partitions and caches them as blocks. Package-private for
+     * {@link MinibatchExamples}, which decodes ND4J minibatches into the same rows.
+     */
+    CachedExamples cache(JavaRDD<DecodedRow> decoded, String what) {
         List<DecodedRow> bad;
         long count;
         try {
