@@ -39,17 +39,7 @@ class SeparateJvmsLocalClusterTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder()
-                .master("local-cluster[2,1,1536]")
-                .appName("spark-lamb-local-cluster-test")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
-                        + " -Dlog4j2.configurationFile=" + System.getProperty("sparklamb.project.dir", ".") + "/conf/log4j2.properties")
-                .getOrCreate();
+        spark = TestSpark.localCluster(2, 1536);
     }
 
     @AfterAll

@@ -36,6 +36,18 @@ public final class TestSpark {
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     }
 
+    /**
+     * {@code executors} executor JVMs with one core and {@code memoryMb} each ({@code local-cluster}); they inherit the
+     * test JVM's classpath through Spark's test switches set by the surefire execution, and its Java 17 flags.
+     */
+    public static SparkSession localCluster(int executors, int memoryMb) {
+        return builder("local-cluster[" + executors + ",1," + memoryMb + "]")
+                .appName("spark-lamb-local-cluster-test")
+                .config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
+                        + " -Dlog4j2.configurationFile=" + System.getProperty("sparklamb.project.dir", ".") + "/conf/log4j2.properties")
+                .getOrCreate();
+    }
+
     /** A synthetic 10-class problem on {@code side x side} "images": labels from a fixed random linear teacher. */
     public static Synthetic synthetic(int n, int side, long seed) {
         Random r = new Random(seed);
