@@ -8,7 +8,7 @@ import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.MinibatchExamples;
 import dev.sparklamb.spark.metrics.StepMetrics;
-import dev.sparklamb.spark.train.GlobalUpdate;
+import dev.sparklamb.spark.train.StepEngine;
 import dev.sparklamb.spark.train.TrainingLoop;
 import dev.sparklamb.spark.train.TrainingProgress;
 import java.util.Arrays;
@@ -54,14 +54,15 @@ final class DropInTraining {
             TrainingLoop loop = new TrainingLoop(jsc, config, network.spec());
             BatchPlan plan = loop.plan(train);
             Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
-            GlobalUpdate update = new GlobalUpdate(network.layout(), network.parameters(), optimizer);
             LOG.info("LambTrainingMaster: training {} with {} on {} examples in {} partitions: global batch {}, micro-batch {}, {} steps "
                             + "({} per epoch); DL4J's own updater in the configuration is not used",
                     network.description(), config.optimizer().name(), train.count(), train.partitions(), plan.globalBatch(),
                     config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch());
-            List<StepMetrics> history = loop.run(train, Optional.empty(), update, TrainingProgress.start(), (m, p, u) -> { });
-            network.setTrained(update.parameters(), history.size());
-            return history;
+            try (StepEngine engine = loop.engine(train, network.layout(), network.parameters(), optimizer, optimizer.init(network.layout()))) {
+                List<StepMetrics> history = loop.run(train, Optional.empty(), engine, TrainingProgress.start(), (m, p, u) -> { });
+                network.setTrained(engine.parameters(), history.size());
+                return history;
+            }
         } finally {
             train.release();
         }

@@ -386,6 +386,17 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
             return set("allReduceFanIn", "training.all-reduce-fan-in", fanIn, fanIn >= 2, ">= 2");
         }
 
+        /** {@code "tree"} or {@code "sharded"} ({@code training.all-reduce}; the result is the same, bitwise). */
+        public Builder allReduce(String mode) {
+            return set("allReduce", "training.all-reduce", mode, dev.sparklamb.spark.config.TrainingSettings.ALL_REDUCE.contains(mode),
+                    "one of " + dev.sparklamb.spark.config.TrainingSettings.ALL_REDUCE);
+        }
+
+        /** Number of optimizer shards with {@code allReduce("sharded")} ({@code training.shards}; 0: one per partition). */
+        public Builder shards(int shards) {
+            return set("shards", "training.shards", shards, shards >= 0, ">= 0");
+        }
+
         public LambTrainingMaster build() {
             Map<String, Object> all = new LinkedHashMap<>(values);
             int globalBatch = (Integer) all.getOrDefault("training.global-batch", ConfigLoader.defaults().getInt(ROOT + ".training.global-batch"));
