@@ -112,6 +112,29 @@ class ShardedAllReduceTest {
         assertThat(s.executors()).isNotEmpty();
     }
 
+    @Test
+    void shardedCheckpointsResumeExactlyInEitherMode() {
+        String[] every = {"checkpoint.every-steps=1"};
+        TrainingResult uninterrupted = train("uninterrupted", overrides(3, "lamb", "tree", 0, every));
+        for (String resumeWith : List.of("sharded", "tree")) {
+            RunConfig crashing = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", "sharded", 0, every));
+            try {
+                new SparkTrainer(spark, crashing).listener((m, p, u) -> {
+                    if (p.nextStep() == 3) {
+                        throw new IllegalStateException("simulated driver crash after step 3");
+                    }
+                }).fit(DATA.frame(spark), null);
+            } catch (IllegalStateException expected) {
+                assertThat(expected).hasMessageContaining("simulated driver crash");
+            }
+            RunConfig resuming = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", resumeWith, 0, every));
+            TrainingResult resumed = new SparkTrainer(spark, resuming).resume(true).fit(DATA.frame(spark), null);
+            assertThat(resumed.history()).as("steps run after the resume").hasSize(2);
+            assertThat(Arrays.mismatch(resumed.parameters(), uninterrupted.parameters())).as("resumed with %s", resumeWith).isEqualTo(-1);
+            assertStateEquals(resumed.optimizerState(), uninterrupted.optimizerState());
+        }
+    }
+
     static void assertStateEquals(OptimizerState actual, OptimizerState expected) {
         assertThat(actual.step()).isEqualTo(expected.step());
         assertThat(actual.layout()).isEqualTo(expected.layout());
