@@ -24,7 +24,9 @@ class ShadedJarIT {
     /** Packages the cluster owns: the application jar must not carry them unrelocated. */
     static final List<String> CLUSTER_PACKAGES = List.of("org/apache/spark/", "scala/", "org/apache/hadoop/", "org/slf4j/",
             "org/apache/logging/log4j/", "com/fasterxml/jackson/", "com/google/common/", "com/google/gson/", "io/netty/",
-            "com/esotericsoftware/", "org/apache/commons/io/", "com/google/flatbuffers/");
+            "com/esotericsoftware/", "org/apache/commons/io/", "com/google/flatbuffers/", "org/apache/commons/lang3/",
+            "org/apache/commons/math3/", "org/apache/commons/compress/", "org/apache/commons/collections4/", "org/apache/commons/codec/",
+            "org/apache/commons/collections/", "org/joda/time/", "com/clearspring/analytics/");
 
     /**
      * Classes of the application jar that live in a cluster package without being in any cluster jar: dl4j-spark's
