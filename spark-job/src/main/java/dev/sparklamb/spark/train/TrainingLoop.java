@@ -42,7 +42,7 @@ public final class TrainingLoop {
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
         this.jsc = jsc;
         this.config = config;
-        this.spec = spec;
+        this.spec = spec.withDevice(config.device());
         this.allReduce = new GradientAllReduce(config.training().allReduceFanIn());
     }
 
