@@ -29,6 +29,7 @@ public final class ExecutorDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorDevice.class);
     private static volatile BackendInfo backend;
+    private static ConfigurationException failure;
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
     private ExecutorDevice() {
@@ -67,13 +68,24 @@ public final class ExecutorDevice {
         return result;
     }
 
-    /** The backend this JVM loaded, read once; a backend that cannot start fails naming the executor and the cause. */
+    /**
+     * The backend this JVM loaded, read once. A backend that cannot start fails (now and on every later call) naming the
+     * executor, ND4J's reason and what each build needs.
+     */
     public static BackendInfo backend() {
         BackendInfo b = backend;
         if (b == null) {
             synchronized (ExecutorDevice.class) {
+                if (failure != null) {
+                    throw failure;
+                }
                 if (backend == null) {
-                    backend = detect();
+                    try {
+                        backend = detect();
+                    } catch (ConfigurationException e) {
+                        failure = e;
+                        throw e;
+                    }
                 }
                 b = backend;
             }
@@ -99,8 +111,14 @@ public final class ExecutorDevice {
             }
             return BackendInfo.cuda(gpus);
         } catch (RuntimeException | LinkageError e) {
-            throw new ConfigurationException("ND4J could not start its backend on executor " + executorId() + ": " + e
-                    + ". The CUDA build needs an NVIDIA driver for CUDA 11.6 and a GPU of compute capability "
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new ConfigurationException("ND4J could not start a backend on executor " + executorId() + " (" + root + "). "
+                    + "With the CUDA build (-Pcuda) this means CUDA cannot be loaded on this host: no NVIDIA driver "
+                    + "(libcuda.so.1) or no GPU; ND4J's log line 'Skipped [JCublasBackend] backend (unavailable)' gives the "
+                    + "reason. The CUDA build needs an NVIDIA driver that supports CUDA 11.6 and GPUs of compute capability "
                     + GpuSupport.range() + "; the CPU build needs linux-x86_64", e);
         }
     }
