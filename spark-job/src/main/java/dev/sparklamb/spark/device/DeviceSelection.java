@@ -59,6 +59,28 @@ public final class DeviceSelection {
         };
     }
 
+    /**
+     * The driver builds the model and applies the optimizer with the same backend: with CUDA, the GPU its thread uses
+     * ({@code device}) must exist and be supported. Nothing to check on the CPU backend.
+     *
+     * @throws ConfigurationException naming the driver's problem
+     */
+    public static void requireDriverSupported(BackendInfo backend, int device) {
+        if (!backend.cuda()) {
+            return;
+        }
+        if (device < 0 || device >= backend.gpus().size()) {
+            throw new ConfigurationException("the driver: ND4J's " + backend.name() + " backend uses device " + device + " but sees "
+                    + backend.gpus().size() + " GPU(s); the CUDA build needs a GPU on the driver too (it builds the model and "
+                    + "applies the optimizer)");
+        }
+        try {
+            GpuSupport.requireSupported(backend.gpus().get(device));
+        } catch (ConfigurationException e) {
+            throw new ConfigurationException("the driver: " + e.getMessage(), e);
+        }
+    }
+
     private static DeviceChoice cpu(List<String> assigned, BackendInfo backend, String resource) {
         if (backend.cuda()) {
             throw new ConfigurationException("spark-lamb.device.type = cpu, but ND4J loaded its " + backend.name() + " backend, which "

@@ -61,6 +61,18 @@ public final class ExecutorDevice {
         return device;
     }
 
+    /**
+     * On the driver, before it builds its copy of the model (it holds the model and applies the optimizer with the same
+     * backend): the backend starts, and with CUDA the GPU the driver's thread uses is one the build supports. Nothing to
+     * check on the CPU backend.
+     *
+     * @throws ConfigurationException naming the driver's problem
+     */
+    public static void requireDriverSupported() {
+        BackendInfo b = backend();
+        DeviceSelection.requireDriverSupported(b, b.cuda() ? Nd4j.getAffinityManager().getDeviceForCurrentThread() : -1);
+    }
+
     /** Name to addresses, from Spark's resource map. */
     static Map<String, List<String>> addresses(Map<String, ResourceInformation> resources) {
         Map<String, List<String>> result = new LinkedHashMap<>();

@@ -198,6 +198,19 @@ class DeviceSelectionTest {
                 .hasMessageContaining("spark-lamb.device.gpu-resource");
     }
 
+    // --- the driver
+
+    @Test
+    void theDriverNeedsASupportedGpuWithTheCudaBackendAndNothingWithTheCpuBackend() {
+        DeviceSelection.requireDriverSupported(CPU_BACKEND, -1);
+        DeviceSelection.requireDriverSupported(TWO_AMPERE, 1);
+        BackendInfo hopper = BackendInfo.cuda(List.of(new GpuInfo(0, "H100", 9, 0)));
+        assertThat(catchThrowable(() -> DeviceSelection.requireDriverSupported(hopper, 0))).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("the driver: GPU 0 'H100' (compute capability 9.0)").hasMessageContaining("3.7 to 8.x");
+        assertThat(catchThrowable(() -> DeviceSelection.requireDriverSupported(BackendInfo.cuda(List.of()), 0)))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("the driver").hasMessageContaining("sees 0 GPU(s)");
+    }
+
     // --- this JVM (ND4J's CPU backend, no task)
 
     @Test
@@ -205,6 +218,7 @@ class DeviceSelectionTest {
         assertThat(ExecutorDevice.backend()).isEqualTo(BackendInfo.cpu());
         assertThat(ExecutorDevice.prepare(AUTO)).isZero();
         assertThat(ExecutorDevice.prepare(CPU)).isZero();
+        ExecutorDevice.requireDriverSupported();
         Throwable e = catchThrowable(() -> ExecutorDevice.prepare(GPU));
         assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining("local mode");
     }
