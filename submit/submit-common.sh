@@ -13,3 +13,12 @@ fi
 common=(--class dev.sparklamb.submit.SparkLambCli
         --properties-file "${SPARK_LAMB_PROPERTIES:-$here/conf/spark-defaults.conf}")
 log4j="$here/conf/log4j2.properties"
+# GPU executors (the CUDA build, `mvn -Pcuda package`): SPARK_LAMB_EXECUTOR_GPUS GPUs per executor, SPARK_LAMB_TASK_GPUS
+# per task (default 1: one replica per GPU), discovered by SPARK_LAMB_GPU_DISCOVERY_SCRIPT (default conf/gpu-discovery.sh
+# of this checkout: that path must exist on every executor host). Unset: no GPUs are requested (the GPU section of
+# conf/spark-defaults.conf explains each setting).
+if [[ -n "${SPARK_LAMB_EXECUTOR_GPUS:-}" ]]; then
+  common+=(--conf "spark.executor.resource.gpu.amount=$SPARK_LAMB_EXECUTOR_GPUS"
+           --conf "spark.task.resource.gpu.amount=${SPARK_LAMB_TASK_GPUS:-1}"
+           --conf "spark.executor.resource.gpu.discoveryScript=${SPARK_LAMB_GPU_DISCOVERY_SCRIPT:-$here/conf/gpu-discovery.sh}")
+fi

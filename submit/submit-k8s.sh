@@ -12,6 +12,7 @@
 set -euo pipefail
 : "${SPARK_K8S_MASTER:?set SPARK_K8S_MASTER, e.g. k8s://https://api-server:6443}"
 : "${SPARK_K8S_IMAGE:?set SPARK_K8S_IMAGE to a Spark 3.5.x / Scala 2.12 / Java 17 container image}"
+# GPUs (CUDA build): SPARK_LAMB_EXECUTOR_GPUS, SPARK_LAMB_TASK_GPUS (1), SPARK_LAMB_GPU_DISCOVERY_SCRIPT (see submit-common.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/submit-common.sh"
 exec "$SPARK_HOME/bin/spark-submit" "${common[@]}" \
   --master "$SPARK_K8S_MASTER" \

@@ -6,6 +6,7 @@
 # SPARK_LAMB_EXECUTOR_MEMORY (4g), SPARK_LAMB_EXECUTOR_CORES (2), SPARK_LAMB_TOTAL_CORES (unset: all), SPARK_LAMB_DRIVER_MEMORY (4g).
 # Verified: StandaloneClusterIT runs this mode (a real Master and 2 Workers on 127.0.0.1, SparkSubmit with the
 # application jar and conf/spark-defaults.conf); it calls SparkSubmit directly, not this script.
+# GPUs (CUDA build): SPARK_LAMB_EXECUTOR_GPUS, SPARK_LAMB_TASK_GPUS (1), SPARK_LAMB_GPU_DISCOVERY_SCRIPT (see submit-common.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/submit-common.sh"
 : "${SPARK_MASTER_URL:?set SPARK_MASTER_URL, e.g. spark://master-host:7077}"
 extra=()

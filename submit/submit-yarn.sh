@@ -6,6 +6,7 @@
 # SPARK_LAMB_NUM_EXECUTORS (2), SPARK_LAMB_EXECUTOR_MEMORY (4g), SPARK_LAMB_EXECUTOR_CORES (2), SPARK_LAMB_DRIVER_MEMORY (4g).
 # YARN kills containers above executor memory + spark.executor.memoryOverhead: see conf/spark-defaults.conf (ND4J off-heap).
 # Not verified here (no YARN cluster in the tests); only the standalone mode is tested end to end.
+# GPUs (CUDA build): SPARK_LAMB_EXECUTOR_GPUS, SPARK_LAMB_TASK_GPUS (1), SPARK_LAMB_GPU_DISCOVERY_SCRIPT (see submit-common.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/submit-common.sh"
 if [[ -z "${HADOOP_CONF_DIR:-}${YARN_CONF_DIR:-}" ]]; then
   echo "spark-lamb: set HADOOP_CONF_DIR (or YARN_CONF_DIR) to the cluster's Hadoop configuration" >&2

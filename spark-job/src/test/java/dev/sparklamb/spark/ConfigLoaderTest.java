@@ -10,6 +10,7 @@ import dev.sparklamb.optim.LarsConfig;
 import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.DeviceSettings;
 import dev.sparklamb.spark.config.RunConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,21 @@ class ConfigLoaderTest {
         assertThat(Double.isNaN(c.optimizer().epsilon())).as("epsilon null -> optimizer's own default").isTrue();
         assertThat(c.spark().master()).isEqualTo("local[*]");
         assertThat(c.spark().appName()).isEqualTo("spark-lamb");
+        assertThat(c.device()).isEqualTo(DeviceSettings.DEFAULT);
+        assertThat(c.device().type()).isEqualTo("auto");
+        assertThat(c.device().cpuFallback()).isFalse();
+        assertThat(c.device().gpuResource()).isEqualTo("gpu");
+    }
+
+    @Test
+    void deviceKeysLoadAndBadValuesAreRejectedNamingTheKey() {
+        RunConfig c = load("spark-lamb.device { type = gpu, cpu-fallback = true, gpu-resource = \"nvidia\" }");
+        assertThat(c.device()).isEqualTo(new DeviceSettings("gpu", true, "nvidia"));
+        assertThat(rejected("spark-lamb.device.type = tpu").getMessage()).contains("spark-lamb.device.type").contains("tpu")
+                .contains("[auto, gpu, cpu]");
+        assertThat(rejected("spark-lamb.device.gpu-resource = \" \"").getMessage()).contains("spark-lamb.device.gpu-resource");
+        assertThat(rejected("", "spark-lamb.device.cpu-fallback=maybe").getMessage()).contains("spark-lamb.device.cpu-fallback");
+        assertThat(rejected("spark-lamb.device.gpus = 2").getMessage()).contains("spark-lamb.device.gpus");
     }
 
     @Test

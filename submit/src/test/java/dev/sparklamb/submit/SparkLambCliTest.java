@@ -122,4 +122,23 @@ class SparkLambCliTest {
         assertThat(again.code()).isEqualTo(ExitCode.BAD_CONFIGURATION.code);
         assertThat(again.err()).contains("not empty");
     }
+
+    /**
+     * A device error raised inside a Spark task ({@code spark-lamb.device.type = gpu} in local mode, where Spark assigns
+     * no GPUs) reaches the command line as a configuration error: exit code 2, the message naming the key and the fix.
+     */
+    @Test
+    void gpuRequestedWhereSparkAssignsNoneExitsWith2NamingTheSetting() {
+        String train = tmp.resolve("train.parquet").toString();
+        assertThat(run("import-mnist", "--images", RAW.resolve("train-images-idx3-ubyte").toString(),
+                "--labels", RAW.resolve("train-labels-idx1-ubyte").toString(), "--output", train, "--limit", "512",
+                "--master", "local[2]").code()).isZero();
+        Outcome o = run("train", "--output", tmp.resolve("run").toString(),
+                "--set", "spark-lamb.spark.master=\"local[2]\"", "--set", "spark-lamb.data.train=\"" + train + "\"",
+                "--set", "spark-lamb.data.partitions=2", "--set", "spark-lamb.training.global-batch=256",
+                "--set", "spark-lamb.training.micro-batch=128", "--set", "spark-lamb.training.max-steps=1",
+                "--set", "spark-lamb.device.type=gpu");
+        assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.BAD_CONFIGURATION.code);
+        assertThat(o.err()).contains("spark-lamb.device.type = gpu").contains("no GPU").contains("local mode");
+    }
 }

@@ -179,7 +179,9 @@ public final class ConfigLoader {
         SparkSettings spark = new SparkSettings(nonEmpty(c, "spark.master"), nonEmpty(c, "spark.app-name"));
         CheckpointSettings checkpoint = new CheckpointSettings(atLeast(c, "checkpoint.every-steps", 0), atLeast(c, "checkpoint.keep", 1),
                 c.getString(ROOT + "checkpoint.dir"));
-        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint);
+        DeviceSettings device = new DeviceSettings(oneOf(c, "device.type", DeviceSettings.TYPES), c.getBoolean(ROOT + "device.cpu-fallback"),
+                nonEmpty(c, "device.gpu-resource"));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device);
     }
 
     private static String nonEmpty(Config c, String key) {

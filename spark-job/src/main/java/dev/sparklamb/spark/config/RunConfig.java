@@ -7,17 +7,24 @@ import java.io.Serializable;
  * {@code conf/spark-lamb-defaults.conf}.
  */
 public record RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
-                        OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint) implements Serializable {
+                        OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device)
+        implements Serializable {
+
+    /** A configuration with the default {@link DeviceSettings} ({@code spark-lamb.device}). */
+    public RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
+                     OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint) {
+        this(output, seed, model, data, training, optimizer, spark, checkpoint, DeviceSettings.DEFAULT);
+    }
 
     public RunConfig withData(DataSettings d) {
-        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint);
+        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device);
     }
 
     public RunConfig withTraining(TrainingSettings t) {
-        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint);
+        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint, device);
     }
 
     public RunConfig withOutput(String o) {
-        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint);
+        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint, device);
     }
 }

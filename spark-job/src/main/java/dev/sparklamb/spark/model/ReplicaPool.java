@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.model;
 
+import dev.sparklamb.spark.device.ExecutorDevice;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,8 @@ import java.util.function.Function;
 /**
  * The executor-resident replicas: networks are built once per JVM (one per concurrently running task) and reused
  * by every later step; only parameter vectors travel. A task borrows a replica and returns it when done.
+ * Before that, the task's thread is put on its device ({@link ExecutorDevice}, from {@link ModelSpec#device()}), and
+ * replicas are kept per device: a replica's arrays live on the device it was built on.
  */
 public final class ReplicaPool {
 
@@ -18,9 +21,13 @@ public final class ReplicaPool {
     private ReplicaPool() {
     }
 
-    /** Runs {@code work} with a replica of {@code spec}, building one only if none is idle in this JVM. */
+    /**
+     * Runs {@code work} with a replica of {@code spec} on this task's device, building one only if none is idle in this
+     * JVM for that device.
+     */
     public static <T> T withReplica(ModelSpec spec, Function<Replica, T> work) {
-        Queue<Replica> idle = IDLE.computeIfAbsent(spec.key(), k -> new ConcurrentLinkedQueue<>());
+        int device = ExecutorDevice.prepare(spec.device());
+        Queue<Replica> idle = IDLE.computeIfAbsent(spec.key() + "@device" + device, k -> new ConcurrentLinkedQueue<>());
         Replica replica = idle.poll();
         if (replica == null) {
             replica = spec.build();

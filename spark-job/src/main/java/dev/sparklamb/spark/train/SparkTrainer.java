@@ -10,6 +10,7 @@ import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
+import dev.sparklamb.spark.device.ExecutorDevice;
 import dev.sparklamb.spark.metrics.RunOutput;
 import dev.sparklamb.spark.metrics.StepMetrics;
 import dev.sparklamb.spark.model.ModelFactory;
@@ -107,6 +108,7 @@ public final class SparkTrainer {
         } else {
             RunOutput.requireUsable(config.output(), hadoop);
         }
+        ExecutorDevice.requireDriverSupported();
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
         ModelFactory.requireFits(driverModel, config.model(), spec.name());

@@ -43,8 +43,8 @@ public final class TrainingLoop {
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
         this.jsc = jsc;
         this.config = config;
-        this.spec = spec;
-        this.tasks = new StepTasks(spec, config.training().microBatch(), config.model().classes());
+        this.spec = spec.withDevice(config.device());
+        this.tasks = new StepTasks(this.spec, config.training().microBatch(), config.model().classes());
     }
 
     public BatchPlan plan(CachedExamples train) {

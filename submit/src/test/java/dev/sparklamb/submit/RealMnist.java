@@ -1,0 +1,38 @@
+package dev.sparklamb.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+/** Real MNIST subsets for the end-to-end tests, imported with the CLI, and the parameter comparison they share. */
+final class RealMnist {
+
+    private RealMnist() {
+    }
+
+    /**
+     * Imports the first 2,048 training and 512 test images of MNIST ({@link StandaloneClusterIT#RAW}) as Parquet with
+     * {@code spark-lamb import-mnist} in this JVM (local[2]); the caller stops the session it leaves active.
+     */
+    static void importSubsets(Path train, Path test) {
+        Path raw = StandaloneClusterIT.RAW;
+        assertThat(SparkLambCli.run("import-mnist", "--images", raw.resolve("train-images-idx3-ubyte").toString(),
+                "--labels", raw.resolve("train-labels-idx1-ubyte").toString(), "--output", train.toString(),
+                "--limit", "2048", "--master", "local[2]")).isZero();
+        assertThat(SparkLambCli.run("import-mnist", "--images", raw.resolve("t10k-images-idx3-ubyte").toString(),
+                "--labels", raw.resolve("t10k-labels-idx1-ubyte").toString(), "--output", test.toString(),
+                "--limit", "512", "--master", "local[2]")).isZero();
+    }
+
+    /** |other - reference| / |reference| (L2 norms, in double). */
+    static double relativeL2(float[] reference, float[] other) {
+        assertThat(other).hasSameSizeAs(reference);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < reference.length; i++) {
+            diff += ((double) reference[i] - other[i]) * ((double) reference[i] - other[i]);
+            norm += (double) reference[i] * reference[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+}
