@@ -46,7 +46,7 @@ public final class AllReduceBench {
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int memory = args.length > 3 ? Integer.parseInt(args[3]) : 2200;
         List<String> rows = new ArrayList<>();
-        rows.add("| parameters | N | all-reduce | step ms (median) | driver in MB | driver out MB | max executor in MB "
+        rows.add("| parameters | N | all-reduce | step ms (median) | driver in KB | driver out KB | max executor in MB "
                 + "| max executor out MB | ring bound MB | max executor / bound |");
         rows.add("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         for (int n : executors) {
@@ -109,10 +109,10 @@ public final class AllReduceBench {
             double bound = 2.0 * (n - 1) / n * 4 * params;
             double maxExec = median(measured, m -> Math.max(m.communication().maxExecutorIn(), m.communication().maxExecutorOut()));
             boolean complete = measured.stream().allMatch(m -> m.communication().complete());
-            return String.format("| %,d | %d | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |%s", params, n, mode,
+            return String.format("| %,d | %d | %s | %.0f | %,.1f | %,.1f | %.1f | %.1f | %.1f | %.2f |%s", params, n, mode,
                     median(measured, StepMetrics::stepMillis),
-                    median(measured, m -> m.communication().driverInBytes()) / mb,
-                    median(measured, m -> m.communication().driverOutBytes()) / mb,
+                    median(measured, m -> m.communication().driverInBytes()) / 1e3,
+                    median(measured, m -> m.communication().driverOutBytes()) / 1e3,
                     median(measured, m -> m.communication().maxExecutorIn()) / mb,
                     median(measured, m -> m.communication().maxExecutorOut()) / mb,
                     bound / mb, maxExec / bound, complete ? "" : " (listener events incomplete)");
