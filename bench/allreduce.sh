@@ -3,6 +3,7 @@
 # for MLPs 784-H-H-10 with N executor JVMs (local-cluster), both modes in the same run.
 #   bench/allreduce.sh [executor-counts] [hidden-widths] [steps] [executor-memory-MB]
 # Default: bench/allreduce.sh 2,4 700,2800,6700 5 2200   (about 1.1M, 10.1M and 50.2M parameters)
+# EXECUTOR_JAVA_OPTS are added to the executors' JVM options, BENCH_JAVA_OPTS to the driver's.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -19,6 +20,6 @@ flags+=(--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.refle
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1
 mkdir -p target/bench-spark-home
 exec java -Xmx${DRIVER_HEAP:-6g} ${BENCH_JAVA_OPTS:-} "${flags[@]}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \
-  -Dsparklamb.java17.flags="${flags[*]}" -Dlog4j2.configurationFile="$here/conf/log4j2.properties" \
+  -Dsparklamb.java17.flags="${flags[*]} ${EXECUTOR_JAVA_OPTS:-}" -Dlog4j2.configurationFile="$here/conf/log4j2.properties" \
   -cp "$here/spark-job/target/test-classes:$here/spark-job/target/classes:$(cat spark-job/target/bench-cp.txt)" \
   dev.sparklamb.spark.bench.AllReduceBench "${1:-2,4}" "${2:-700,2800,6700}" "${3:-5}" "${4:-2200}"

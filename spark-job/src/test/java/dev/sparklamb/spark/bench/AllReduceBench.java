@@ -56,6 +56,8 @@ public final class AllReduceBench {
                     .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                     .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                     .config("spark.kryoserializer.buffer.max", "1g")
+                    // local-cluster gives each worker `memory` MB, but executors still default to 1 GB of heap.
+                    .config("spark.executor.memory", memory + "m")
                     .config("spark.task.maxDirectResultSize", "64m")
                     .config("spark.driver.maxResultSize", "6g")
                     // Executors on one machine would read each other's shuffle files from disk; on a real cluster
