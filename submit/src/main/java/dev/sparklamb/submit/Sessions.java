@@ -21,6 +21,9 @@ final class Sessions {
         // Gradients come back as task results: up to 64 MB (16M parameters) they travel directly with the task's
         // status message instead of a second fetch from the block manager (Spark's default cut-off is 1 MB).
         conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
+        // Kryo serializes a task result into one buffer: a gradient of more than 16M parameters (64 MB, Spark's default
+        // limit) would fail with "Buffer overflow"; 1 GB allows 268M parameters per task result.
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");

@@ -22,6 +22,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -62,6 +63,8 @@ final class ShardedEngine implements StepEngine {
     /** Cached RDDs that {@link #current} is computed from: released once it has been computed. */
     private final List<JavaRDD<?>> releaseWhenCurrentComputed = new ArrayList<>();
     private float[] parametersCache;
+    /** The initial shards, until the first step has cached them on the executors. */
+    private final List<Broadcast<Shard>> initialShards = new ArrayList<>();
     private OptimizerState stateCache;
 
     /** One shard's parameters and optimizer moments ({@code v} null for LARS). Never modified once built. */
@@ -141,12 +144,15 @@ final class ShardedEngine implements StepEngine {
         this.meter = meter;
         sharded.requireCompatible(state);
         this.completedSteps = state.step();
-        List<Shard> initial = new ArrayList<>();
+        // One broadcast per shard: each executor fetches only the shards it will own, and no task description carries
+        // model-sized data (Spark caps those at spark.rpc.message.maxSize). Destroyed once the shards are cached.
         for (int s = 0; s < shardPlan.shards(); s++) {
-            initial.add(new Shard(s, shardPlan.slice(parameters, s), sharded.momentSlice(state, s, false),
-                    sharded.hasSecondMoment() ? sharded.momentSlice(state, s, true) : null));
+            initialShards.add(jsc.broadcast(new Shard(s, shardPlan.slice(parameters, s), sharded.momentSlice(state, s, false),
+                    sharded.hasSecondMoment() ? sharded.momentSlice(state, s, true) : null)));
         }
-        this.current = jsc.parallelize(initial, shardPlan.shards());
+        List<Broadcast<Shard>> initial = List.copyOf(initialShards);
+        this.current = jsc.parallelize(java.util.stream.IntStream.range(0, shardPlan.shards()).boxed().toList(), shardPlan.shards())
+                .map(s -> initial.get(s).value());
         current.rdd().localCheckpoint();
         if (shards != shardPlan.shards()) {
             LOG.warn("spark-lamb.training.shards: {} shards requested, but the model has only {} chunks of {} parameters; using {}",
@@ -300,6 +306,8 @@ final class ShardedEngine implements StepEngine {
     private void currentComputed() {
         releaseWhenCurrentComputed.forEach(r -> r.unpersist(false));
         releaseWhenCurrentComputed.clear();
+        initialShards.forEach(b -> b.destroy());
+        initialShards.clear();
     }
 
     @Override
@@ -319,19 +327,21 @@ final class ShardedEngine implements StepEngine {
     @Override
     public OptimizerState state() {
         if (stateCache == null) {
-            List<Shard> all = current.collect();
-            currentComputed();
-            float[][] m = new float[shardPlan.shards()][];
-            float[][] v = sharded.hasSecondMoment() ? new float[shardPlan.shards()][] : null;
-            for (Shard sh : all) {
-                m[sh.shard] = sh.m;
-                if (v != null) {
-                    v[sh.shard] = sh.v;
-                }
-            }
+            // One array kind per job, so no task result is larger than one shard's slice.
+            float[][] m = collectSlices(false);
+            float[][] v = sharded.hasSecondMoment() ? collectSlices(true) : null;
             stateCache = sharded.assemble(completedSteps, m, v);
         }
         return stateCache;
+    }
+
+    private float[][] collectSlices(boolean second) {
+        float[][] out = new float[shardPlan.shards()][];
+        for (Tuple2<Integer, float[]> t : current.map(sh -> new Tuple2<>(sh.shard, second ? sh.v : sh.m)).collect()) {
+            out[t._1()] = t._2();
+        }
+        currentComputed();
+        return out;
     }
 
     @Override
