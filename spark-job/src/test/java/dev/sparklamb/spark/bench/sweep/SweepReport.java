@@ -1,0 +1,261 @@
+package dev.sparklamb.spark.bench.sweep;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Renders the sweep's result files into {@code docs/results.md} and {@code docs/plots/*.png}. Every number in the
+ * document comes from a result file; cells without a result say so.
+ *
+ * <p>Arguments: {@code results-dir docs-dir}.
+ */
+public final class SweepReport {
+
+    static final List<String> OPTIMIZERS = List.of("lamb", "lars", "adamw", "adam");
+    static final List<String> PEERS = List.of(SweepRun.DL4J_FIT, SweepRun.DL4J_PARAM_AVG, SweepRun.DL4J_SHARED);
+
+    private final List<RunResult> all;
+    private final StringBuilder md = new StringBuilder();
+
+    SweepReport(List<RunResult> all) {
+        this.all = all;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path docs = Path.of(args[1]);
+        SweepReport report = new SweepReport(new ResultStore(Path.of(args[0])).readAll());
+        String text = report.render(docs.resolve("plots"));
+        Files.writeString(docs.resolve("results.md"), report.header() + text, StandardCharsets.UTF_8);
+        System.out.println("wrote " + docs.resolve("results.md") + " from " + report.all.size() + " result files");
+    }
+
+    String header() {
+        return Files.exists(Path.of("docs/results-intro.md")) ? read(Path.of("docs/results-intro.md")) : "# Batch-size sweep results\n\n";
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p) + "\n";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    String render(Path plots) throws IOException {
+        for (String dataset : List.of("fashion", "mnist")) {
+            for (String model : List.of("mlp", "lenet")) {
+                List<RunResult> ours = ours(dataset, model);
+                if (ours.isEmpty() && peers(dataset, model).isEmpty()) {
+                    continue;
+                }
+                section(dataset, model, ours, plots);
+            }
+        }
+        failures();
+        return md.toString();
+    }
+
+    private void section(String dataset, String model, List<RunResult> ours, Path plots) throws IOException {
+        String name = (dataset.equals("fashion") ? "Fashion-MNIST" : "MNIST") + ", " + model.toUpperCase(Locale.ROOT);
+        String slug = dataset + "-" + model;
+        h("## " + name);
+        grid(ours);
+        List<RunResult> chosen = chosenPerBatch(ours);
+        batches(chosen);
+        claim(chosen);
+        peerTable(dataset, model, ours);
+        SweepPlots.accuracyVsBatch(plots.resolve("accuracy-vs-batch-" + slug + ".png"),
+                name + ": final test accuracy vs global batch (" + SweepPlan.EPOCHS + " epochs)", OPTIMIZERS, chosen);
+        List<RunResult> at32k = chosen.stream().filter(r -> r.run().globalBatch() == 32768
+                && (r.run().optimizer().equals("lamb") || r.run().optimizer().equals("adamw"))).toList();
+        SweepPlots.curves(plots.resolve("curves-32k-accuracy-" + slug + ".png"), name + ": LAMB vs AdamW at batch 32768",
+                "test accuracy (%)", at32k, p -> 100 * p.testAccuracy());
+        SweepPlots.curves(plots.resolve("curves-32k-loss-" + slug + ".png"), name + ": LAMB vs AdamW at batch 32768",
+                "training loss (mean since previous evaluation)", at32k, CurvePoint::trainLoss);
+        line("Plots: ![accuracy vs batch](plots/accuracy-vs-batch-" + slug + ".png)");
+        if (!at32k.isEmpty()) {
+            line("![test accuracy, 32K](plots/curves-32k-accuracy-" + slug + ".png) ![training loss, 32K](plots/curves-32k-loss-" + slug + ".png)");
+        }
+        line("");
+    }
+
+    private void grid(List<RunResult> ours) {
+        List<RunResult> grid = ours.stream().filter(r -> r.run().globalBatch() == SweepPlan.BASE_BATCH).toList();
+        if (grid.isEmpty()) {
+            return;
+        }
+        h("### Learning-rate grid at batch 512 (the only tuning)");
+        line("| optimizer | base lr | final acc. | best acc. | chosen |");
+        line("|---|---|---|---|---|");
+        for (String opt : OPTIMIZERS) {
+            SweepRun probe = SweepRun.ours(grid.get(0).run().dataset(), grid.get(0).run().model(), opt, 2048, Double.NaN, SweepPlan.EPOCHS);
+            Optional<RunResult> best = GridChoice.best(grid, probe);
+            for (RunResult r : grid.stream().filter(r -> r.run().optimizer().equals(opt))
+                    .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList()) {
+                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", opt, r.run().baseLearningRate(), pct(r.finalAccuracy()),
+                        pct(r.bestAccuracy()), best.map(b -> b.id().equals(r.id())).orElse(false) ? "**yes**" : ""));
+            }
+        }
+        line("");
+    }
+
+    private void batches(List<RunResult> chosen) {
+        if (chosen.isEmpty()) {
+            return;
+        }
+        h("### Our trainer: every optimizer at every global batch (batch-512 row = the chosen grid point)");
+        line("| optimizer | global batch | steps | peak lr | final acc. | best acc. | train s | examples/s | s to "
+                + pct(chosen.get(0).targetAccuracy()) + " |");
+        line("|---|---|---|---|---|---|---|---|---|");
+        for (RunResult r : chosen) {
+            line(String.format(Locale.ROOT, "| %s | %d | %d | %.4g | %s | %s | %.1f | %.0f | %s |", r.run().optimizer(), r.run().globalBatch(),
+                    r.steps(), r.peakLearningRate(), pct(r.finalAccuracy()), pct(r.bestAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
+                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget())));
+        }
+        line("");
+    }
+
+    private void claim(List<RunResult> chosen) {
+        h("### Does accuracy hold as the batch grows? (final test accuracy, points relative to the same optimizer at 512)");
+        line("| optimizer | 512 | 2K | 8K | 16K | 32K |");
+        line("|---|---|---|---|---|---|");
+        for (String opt : OPTIMIZERS) {
+            Optional<RunResult> base = find(chosen, opt, SweepPlan.BASE_BATCH);
+            if (base.isEmpty()) {
+                continue;
+            }
+            StringBuilder row = new StringBuilder("| " + opt + " | " + pct(base.get().finalAccuracy()));
+            for (int b : List.of(2048, 8192, 16384, 32768)) {
+                row.append(" | ").append(find(chosen, opt, b).map(r -> String.format(Locale.ROOT, "%s (%+.2f)", pct(r.finalAccuracy()),
+                        100 * (r.finalAccuracy() - base.get().finalAccuracy()))).orElse("no run"));
+            }
+            line(row + " |");
+        }
+        line("");
+    }
+
+    private void peerTable(String dataset, String model, List<RunResult> ours) {
+        List<RunResult> peers = peers(dataset, model);
+        if (peers.isEmpty()) {
+            return;
+        }
+        h("### DL4J's trainers on the same data, network, epochs and machine (DL4J Adam, constant lr 0.001)");
+        line("| trainer | global batch | final acc. | best acc. | train s | examples/s | s to " + pct(peers.get(0).targetAccuracy())
+                + " | settings |");
+        line("|---|---|---|---|---|---|---|---|");
+        for (RunResult r : peers) {
+            line(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.1f | %.0f | %s | %s |", r.run().trainer(), r.run().globalBatch(),
+                    pct(r.finalAccuracy()), pct(r.bestAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
+                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.settings()));
+        }
+        line("");
+        ratios(ours, peers);
+    }
+
+    private void ratios(List<RunResult> ours, List<RunResult> peers) {
+        List<RunResult> lamb = ours.stream().filter(r -> r.run().optimizer().equals("lamb")).toList();
+        Optional<RunResult> fastestLamb = lamb.stream().filter(r -> r.secondsToTarget() != null)
+                .min(Comparator.comparingDouble(RunResult::secondsToTarget));
+        Optional<RunResult> fastestOurs = ours.stream().filter(r -> r.secondsToTarget() != null)
+                .min(Comparator.comparingDouble(RunResult::secondsToTarget));
+        Optional<RunResult> ourBestThroughput = lamb.stream().max(Comparator.comparingDouble(RunResult::examplesPerSecond));
+        h("### Ratios (from the tables above)");
+        for (String trainer : PEERS) {
+            List<RunResult> of = peers.stream().filter(r -> r.run().trainer().equals(trainer)).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            Optional<RunResult> fastest = of.stream().filter(r -> r.secondsToTarget() != null).min(Comparator.comparingDouble(RunResult::secondsToTarget));
+            Optional<RunResult> bestThroughput = of.stream().max(Comparator.comparingDouble(RunResult::examplesPerSecond));
+            if (fastestLamb.isPresent() && fastest.isPresent()) {
+                line(String.format(Locale.ROOT, "- Time to target: our LAMB at its fastest batch (%d: %.1f s) vs %s at its fastest setting "
+                                + "(batch %d: %.1f s): ratio ours/theirs **%.2f**.", fastestLamb.get().run().globalBatch(),
+                        fastestLamb.get().secondsToTarget(), trainer, fastest.get().run().globalBatch(), fastest.get().secondsToTarget(),
+                        fastestLamb.get().secondsToTarget() / fastest.get().secondsToTarget()));
+            } else {
+                line("- Time to target vs " + trainer + ": " + (fastestLamb.isEmpty() ? "our LAMB never reached the target" : "")
+                        + (fastest.isEmpty() ? (fastestLamb.isEmpty() ? "; " : "") + trainer + " never reached the target" : "") + ".");
+            }
+            if (fastestOurs.isPresent() && fastest.isPresent()
+                    && !fastestOurs.get().id().equals(fastestLamb.map(RunResult::id).orElse(""))) {
+                line(String.format(Locale.ROOT, "  Any optimizer of ours (%s at %d: %.1f s): ratio **%.2f**.", fastestOurs.get().run().optimizer(),
+                        fastestOurs.get().run().globalBatch(), fastestOurs.get().secondsToTarget(),
+                        fastestOurs.get().secondsToTarget() / fastest.get().secondsToTarget()));
+            }
+            if (ourBestThroughput.isPresent() && bestThroughput.isPresent()) {
+                line(String.format(Locale.ROOT, "- Throughput: our LAMB at its fastest batch (%d: %.0f examples/s) vs %s at its fastest (batch %d: %.0f "
+                                + "examples/s): ratio ours/theirs **%.2f**.", ourBestThroughput.get().run().globalBatch(),
+                        ourBestThroughput.get().examplesPerSecond(), trainer, bestThroughput.get().run().globalBatch(),
+                        bestThroughput.get().examplesPerSecond(), ourBestThroughput.get().examplesPerSecond() / bestThroughput.get().examplesPerSecond()));
+            }
+        }
+        line("");
+    }
+
+    private void failures() {
+        List<RunResult> failed = all.stream().filter(r -> !r.succeeded()).toList();
+        if (failed.isEmpty()) {
+            return;
+        }
+        h("## Runs that failed");
+        for (RunResult r : failed) {
+            String first = r.error() == null ? "" : r.error().lines().findFirst().orElse("");
+            line("- `" + r.id() + "`: " + first.replace("|", "\\|"));
+        }
+        line("");
+    }
+
+    /** Our trainer's runs of this data set and model, recipe unchanged. */
+    private List<RunResult> ours(String dataset, String model) {
+        return all.stream().filter(RunResult::succeeded).filter(r -> r.run().trainer().equals(SweepRun.SPARK_LAMB)
+                && r.run().variant().isEmpty() && r.run().epochs() == SweepPlan.EPOCHS
+                && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+    }
+
+    private List<RunResult> peers(String dataset, String model) {
+        return all.stream().filter(RunResult::succeeded).filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)
+                && r.run().epochs() == SweepPlan.EPOCHS && r.run().dataset().equals(dataset) && r.run().model().equals(model))
+                .sorted(Comparator.comparing((RunResult r) -> r.run().trainer()).thenComparingInt(r -> r.run().globalBatch())).toList();
+    }
+
+    /** Per optimizer: the chosen batch-512 grid point, then the larger batches (which use its learning rate). */
+    static List<RunResult> chosenPerBatch(List<RunResult> ours) {
+        List<RunResult> chosen = new ArrayList<>();
+        for (String opt : OPTIMIZERS) {
+            List<RunResult> of = ours.stream().filter(r -> r.run().optimizer().equals(opt)).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            SweepRun probe = of.get(0).run().withLearningRate(Double.NaN);
+            Optional<RunResult> base = GridChoice.best(of, probe);
+            base.ifPresent(chosen::add);
+            double lr = base.map(b -> b.run().baseLearningRate()).orElse(Double.NaN);
+            of.stream().filter(r -> r.run().globalBatch() != SweepPlan.BASE_BATCH && r.run().baseLearningRate() == lr)
+                    .sorted(Comparator.comparingInt(r -> r.run().globalBatch())).forEach(chosen::add);
+        }
+        return chosen;
+    }
+
+    private static Optional<RunResult> find(List<RunResult> runs, String opt, int batch) {
+        return runs.stream().filter(r -> r.run().optimizer().equals(opt) && r.run().globalBatch() == batch).findFirst();
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    private void h(String s) {
+        md.append(s).append("\n\n");
+    }
+
+    private void line(String s) {
+        md.append(s).append('\n');
+    }
+}
