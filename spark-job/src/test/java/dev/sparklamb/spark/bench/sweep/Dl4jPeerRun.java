@@ -5,10 +5,12 @@ import dev.sparklamb.spark.config.ModelSettings;
 import dev.sparklamb.spark.data.IdxFile;
 import dev.sparklamb.spark.model.ModelFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -64,8 +66,8 @@ final class Dl4jPeerRun {
 
     static RunResult run(SparkSession spark, SweepRun run, DataFiles data, RunContext context, long seed) {
         var hadoop = spark.sparkContext().hadoopConfiguration();
-        DataSet train = dataSet(IdxFile.read(data.images("train"), hadoop), IdxFile.read(data.labels("train"), hadoop));
-        DataSet test = dataSet(IdxFile.read(data.images("t10k"), hadoop), IdxFile.read(data.labels("t10k"), hadoop));
+        Examples train = Examples.of(IdxFile.read(data.images("train"), hadoop), IdxFile.read(data.labels("train"), hadoop));
+        DataSet test = Examples.of(IdxFile.read(data.images("t10k"), hadoop), IdxFile.read(data.labels("t10k"), hadoop)).all();
         MultiLayerConfiguration conf = network(run.model(), run.baseLearningRate(), seed);
         long wallStart = System.nanoTime();
         Trainer trainer = switch (run.trainer()) {
@@ -83,7 +85,7 @@ final class Dl4jPeerRun {
                 long t0 = System.nanoTime();
                 double loss = trainer.fitEpoch();
                 trainSeconds += (System.nanoTime() - t0) / 1e9;
-                examples += train.numExamples();
+                examples += (long) train.count() / run.globalBatch() * run.globalBatch();
                 MultiLayerNetwork net = trainer.network();
                 double testLoss = net.score(test, false);
                 curve.add(new CurvePoint(epoch + 1, net.getIterationCount(), trainSeconds, loss, accuracy(net, test), testLoss));
@@ -135,27 +137,35 @@ final class Dl4jPeerRun {
         return predicted.eq(actual).castTo(DataType.INT).sumNumber().doubleValue() / test.numExamples();
     }
 
-    /** Pixels scaled to [0, 1] exactly as our importer does; one-hot labels. */
-    static DataSet dataSet(IdxFile images, IdxFile labels) {
-        int n = images.count();
-        int d = images.itemSize();
-        float[] x = new float[n * d];
-        byte[] px = images.values();
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (px[i] & 0xff) / 255f;
+    /** Pixels scaled to [0, 1] exactly as our importer does; {@code d} features per example. */
+    record Examples(float[] features, int[] labels, int d) {
+
+        static Examples of(IdxFile images, IdxFile labels) {
+            float[] x = new float[images.count() * images.itemSize()];
+            byte[] px = images.values();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (px[i] & 0xff) / 255f;
+            }
+            int[] y = new int[labels.count()];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = labels.values()[i] & 0xff;
+            }
+            return new Examples(x, y, images.itemSize());
         }
-        float[] y = new float[n * 10];
-        for (int i = 0; i < n; i++) {
-            y[i * 10 + (labels.values()[i] & 0xff)] = 1f;
+
+        int count() {
+            return labels.length;
         }
-        INDArray features = Nd4j.create(x, new long[] {n, d}, DataType.FLOAT);
-        INDArray oneHot = Nd4j.create(y, new long[] {n, 10}, DataType.FLOAT);
-        return new DataSet(features, oneHot);
+
+        DataSet all() {
+            int[] rows = new int[count()];
+            Arrays.setAll(rows, i -> i);
+            return minibatch(features, labels, d, rows);
+        }
     }
 
-    /** Minibatches of one epoch in a seeded shuffled order; the remainder is dropped, as in our trainer. */
-    static List<DataSet> minibatches(DataSet all, int size, long seed) {
-        int n = all.numExamples();
+    /** Example indices of one epoch's minibatches, in a seeded shuffled order; the remainder is dropped, as in our trainer. */
+    static List<int[]> minibatchIndices(int n, int size, long seed) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -167,17 +177,28 @@ final class Dl4jPeerRun {
             order[i] = order[j];
             order[j] = t;
         }
-        List<DataSet> batches = new ArrayList<>();
+        List<int[]> batches = new ArrayList<>();
         for (int start = 0; start + size <= n; start += size) {
-            int[] idx = java.util.Arrays.copyOfRange(order, start, start + size);
-            batches.add(new DataSet(all.getFeatures().getRows(idx), all.getLabels().getRows(idx)));
+            batches.add(Arrays.copyOfRange(order, start, start + size));
         }
         return batches;
     }
 
+    /** The minibatch of the given rows of {@code features} ({@code d} values each) with one-hot {@code labels}. */
+    static DataSet minibatch(float[] features, int[] labels, int d, int[] rows) {
+        float[] x = new float[rows.length * d];
+        float[] y = new float[rows.length * 10];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(features, rows[i] * d, x, i * d, d);
+            y[i * 10 + labels[rows[i]]] = 1f;
+        }
+        return new DataSet(Nd4j.create(x, new long[] {rows.length, d}, DataType.FLOAT),
+                Nd4j.create(y, new long[] {rows.length, 10}, DataType.FLOAT));
+    }
+
     private interface Trainer extends AutoCloseable {
         /** Shuffles and batches the epoch's data (not timed). */
-        void prepare(DataSet train, int epoch);
+        void prepare(Examples train, int epoch);
 
         /** Trains one epoch, returns the training loss (DL4J's score). */
         double fitEpoch();
@@ -205,8 +226,9 @@ final class Dl4jPeerRun {
         private List<DataSet> batches = List.of();
 
         @Override
-        public void prepare(DataSet train, int epoch) {
-            batches = minibatches(train, batch, seed + epoch);
+        public void prepare(Examples train, int epoch) {
+            batches = minibatchIndices(train.count(), batch, seed + epoch).stream()
+                    .map(rows -> minibatch(train.features(), train.labels(), train.d(), rows)).toList();
         }
 
         @Override
@@ -252,10 +274,30 @@ final class Dl4jPeerRun {
         }
 
         private JavaRDD<DataSet> rdd;
+        private Broadcast<float[]> features;
+        private Broadcast<int[]> labels;
 
+        /**
+         * The epoch's minibatches are built on the workers from a broadcast of the whole training set and cached
+         * deserialized: an RDD parallelized from DataSets would re-serialize them through ND4J's slow Kryo
+         * serializer with every task of every averaging round.
+         */
         @Override
-        public void prepare(DataSet train, int epoch) {
-            rdd = jsc.parallelize(minibatches(train, perWorker, seed + epoch), WORKERS);
+        public void prepare(Examples train, int epoch) {
+            if (features == null) {
+                features = jsc.broadcast(train.features());
+                labels = jsc.broadcast(train.labels());
+            }
+            if (rdd != null) {
+                rdd.unpersist(true);
+            }
+            Broadcast<float[]> x = features;
+            Broadcast<int[]> y = labels;
+            int d = train.d();
+            rdd = jsc.parallelize(minibatchIndices(train.count(), perWorker, seed + epoch), WORKERS)
+                    .map(rows -> minibatch(x.value(), y.value(), d, rows))
+                    .persist(StorageLevel.MEMORY_ONLY());
+            rdd.count();
         }
 
         @Override
@@ -275,11 +317,18 @@ final class Dl4jPeerRun {
                     + (master instanceof ParameterAveragingTrainingMaster ? "averaging every " + AVERAGING_FREQUENCY
                     + " minibatches" : "threshold-encoded asynchronous gradient sharing on 127.0.0.1")
                     + ", RDDTrainingApproach.Direct, storage MEMORY_ONLY (DL4J's default MEMORY_ONLY_SER re-reads every float through Kryo), no repartitioning"
-                    + "; DL4J Adam constant lr; the epoch's minibatches are shuffled and cut outside the timed part; fit() includes shipping them to the workers (parallelize)";
+                    + "; DL4J Adam constant lr; the epoch's minibatches are shuffled and cut outside the timed part; the minibatches are built from a broadcast and cached on the workers before the timed fit()";
         }
 
         @Override
         public void close() {
+            if (rdd != null) {
+                rdd.unpersist(true);
+            }
+            if (features != null) {
+                features.destroy();
+                labels.destroy();
+            }
             master.deleteTempFiles(jsc);
         }
     }

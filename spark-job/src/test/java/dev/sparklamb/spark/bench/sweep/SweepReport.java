@@ -70,6 +70,7 @@ public final class SweepReport {
         List<RunResult> chosen = chosenPerBatch(ours);
         batches(chosen);
         claim(chosen);
+        verdict(chosen);
         peerTable(dataset, model, ours);
         SweepPlots.accuracyVsBatch(plots.resolve("accuracy-vs-batch-" + slug + ".png"),
                 name + ": final test accuracy vs global batch (" + SweepPlan.EPOCHS + " epochs)", OPTIMIZERS, chosen);
@@ -141,6 +142,37 @@ public final class SweepReport {
         line("");
     }
 
+    /** The accuracy targets, stated from the numbers of this section. */
+    private void verdict(List<RunResult> chosen) {
+        Optional<RunResult> lamb512 = find(chosen, "lamb", SweepPlan.BASE_BATCH);
+        if (lamb512.isEmpty()) {
+            return;
+        }
+        h("### Targets");
+        for (int b : List.of(16384, 32768)) {
+            Optional<RunResult> lamb = find(chosen, "lamb", b);
+            Optional<RunResult> adamw = find(chosen, "adamw", b);
+            Optional<RunResult> adamw512 = find(chosen, "adamw", SweepPlan.BASE_BATCH);
+            if (lamb.isPresent()) {
+                double gap = 100 * (lamb512.get().finalAccuracy() - lamb.get().finalAccuracy());
+                line(String.format(Locale.ROOT, "- LAMB at %d: %s, %.2f points below its batch-512 accuracy %s%s.", b,
+                        pct(lamb.get().finalAccuracy()), gap, pct(lamb512.get().finalAccuracy()),
+                        b == 16384 ? (gap <= 1.0 ? ": within 1.0 point, **target met**" : ": not within 1.0 point, **target missed**") : ""));
+            }
+            if (adamw.isPresent() && adamw512.isPresent()) {
+                line(String.format(Locale.ROOT, "- AdamW at %d: %s, %.2f points below its batch-512 accuracy %s.", b,
+                        pct(adamw.get().finalAccuracy()), 100 * (adamw512.get().finalAccuracy() - adamw.get().finalAccuracy()),
+                        pct(adamw512.get().finalAccuracy())));
+            }
+            if (lamb.isPresent() && adamw.isPresent()) {
+                boolean ahead = lamb.get().finalAccuracy() > adamw.get().finalAccuracy();
+                line(String.format(Locale.ROOT, "- LAMB %s AdamW at %d by %.2f points: **%s**.", ahead ? "ahead of" : "not ahead of", b,
+                        100 * (lamb.get().finalAccuracy() - adamw.get().finalAccuracy()), ahead ? "target met" : "target missed"));
+            }
+        }
+        line("");
+    }
+
     private void peerTable(String dataset, String model, List<RunResult> ours) {
         List<RunResult> peers = peers(dataset, model);
         if (peers.isEmpty()) {
@@ -179,6 +211,10 @@ public final class SweepReport {
                                 + "(batch %d: %.1f s): ratio ours/theirs **%.2f**.", fastestLamb.get().run().globalBatch(),
                         fastestLamb.get().secondsToTarget(), trainer, fastest.get().run().globalBatch(), fastest.get().secondsToTarget(),
                         fastestLamb.get().secondsToTarget() / fastest.get().secondsToTarget()));
+                if (trainer.equals(SweepRun.DL4J_PARAM_AVG)) {
+                    line(fastestLamb.get().secondsToTarget() < fastest.get().secondsToTarget()
+                            ? "  Below DL4J parameter averaging: **target met**." : "  Not below DL4J parameter averaging: **target missed**.");
+                }
             } else {
                 line("- Time to target vs " + trainer + ": " + (fastestLamb.isEmpty() ? "our LAMB never reached the target" : "")
                         + (fastest.isEmpty() ? (fastestLamb.isEmpty() ? "; " : "") + trainer + " never reached the target" : "") + ".");
