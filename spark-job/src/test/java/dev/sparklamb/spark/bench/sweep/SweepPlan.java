@@ -34,8 +34,9 @@ public final class SweepPlan {
         m.put("smoke", "1-epoch Fashion-MNIST MLP runs: LAMB at 8K and each DL4J peer (checks the tooling, a few minutes)");
         m.put("fashion-core", "Fashion-MNIST MLP: LAMB and AdamW grids at 512, then 16K, 32K, 8K, 2K");
         m.put("fashion-peers", "Fashion-MNIST MLP: DL4J single-process fit (Adam, 512), parameter averaging, shared training");
+        m.put("fashion-lamb-tries", "Fashion-MNIST MLP: LAMB at 16K and 32K with changed recipes (see LAMB_TRIES)");
         m.put("fashion-rest", "Fashion-MNIST MLP: LARS and Adam grids at 512, then 16K, 32K, 8K, 2K");
-        m.put("fashion", "fashion-core, fashion-peers, fashion-rest");
+        m.put("fashion", "fashion-core, fashion-peers, fashion-lamb-tries, fashion-rest");
         m.put("mnist", "the same three for MNIST");
         m.put("lenet", "Fashion-MNIST LeNet: LAMB and AdamW at 512 (grid middle) and 16K only (slow on CPU)");
         m.put("all", "fashion, mnist, lenet");
@@ -50,9 +51,10 @@ public final class SweepPlan {
                     peer("fashion", SweepRun.DL4J_PARAM_AVG, BASE_BATCH, 1),
                     peer("fashion", SweepRun.DL4J_SHARED, BASE_BATCH, 1));
             case "fashion-core" -> ours("fashion", "mlp", List.of("lamb", "adamw"));
+            case "fashion-lamb-tries" -> lambTries("fashion", "mlp");
             case "fashion-rest" -> ours("fashion", "mlp", List.of("lars", "adam"));
             case "fashion-peers" -> peers("fashion");
-            case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-rest"));
+            case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-lamb-tries"), subset("fashion-rest"));
             case "mnist" -> concat(ours("mnist", "mlp", List.of("lamb", "adamw")), peers("mnist"),
                     ours("mnist", "mlp", List.of("lars", "adam")));
             case "lenet" -> List.of(
@@ -76,6 +78,23 @@ public final class SweepPlan {
         for (int batch : LARGE_BATCHES) {
             for (String opt : optimizers) {
                 runs.add(SweepRun.ours(dataset, model, opt, batch, Double.NaN, EPOCHS));
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * The changes tried when LAMB misses its large-batch target, each one principled and applied at 16K and 32K with
+     * the grid's learning rate: variant name to configuration overrides.
+     */
+    static final Map<String, List<String>> LAMB_TRIES = Map.of(
+            "warmup30", List.of("spark-lamb.optimizer.learning-rate.warmup-fraction=0.3"));
+
+    static List<SweepRun> lambTries(String dataset, String model) {
+        List<SweepRun> runs = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(LAMB_TRIES).entrySet()) {
+            for (int batch : List.of(16384, 32768)) {
+                runs.add(SweepRun.ours(dataset, model, "lamb", batch, Double.NaN, EPOCHS).withVariant(e.getKey(), e.getValue()));
             }
         }
         return runs;

@@ -11,8 +11,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Renders the sweep's result files into {@code docs/results.md} and {@code docs/plots/*.png}. Every number in the
- * document comes from a result file; cells without a result say so.
+ * Renders the sweep's result files into {@code docs/results.md} and {@code docs/plots/*.png}: the hand-written
+ * {@code docs/results-intro.md} (method, commands, caveats), then tables and plots generated here. Every number in
+ * the generated part comes from a result file; cells without a result say so.
  *
  * <p>Arguments: {@code results-dir docs-dir}.
  */
@@ -32,20 +33,10 @@ public final class SweepReport {
         Path docs = Path.of(args[1]);
         SweepReport report = new SweepReport(new ResultStore(Path.of(args[0])).readAll());
         String text = report.render(docs.resolve("plots"));
-        Files.writeString(docs.resolve("results.md"), report.header() + text, StandardCharsets.UTF_8);
+        Path intro = docs.resolve("results-intro.md");
+        String header = Files.exists(intro) ? Files.readString(intro) + "\n" : "# Batch-size sweep results\n\n";
+        Files.writeString(docs.resolve("results.md"), header + text, StandardCharsets.UTF_8);
         System.out.println("wrote " + docs.resolve("results.md") + " from " + report.all.size() + " result files");
-    }
-
-    String header() {
-        return Files.exists(Path.of("docs/results-intro.md")) ? read(Path.of("docs/results-intro.md")) : "# Batch-size sweep results\n\n";
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p) + "\n";
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     String render(Path plots) throws IOException {
@@ -71,6 +62,7 @@ public final class SweepReport {
         batches(chosen);
         claim(chosen);
         verdict(chosen);
+        tries(dataset, model, chosen);
         peerTable(dataset, model, ours);
         SweepPlots.accuracyVsBatch(plots.resolve("accuracy-vs-batch-" + slug + ".png"),
                 name + ": final test accuracy vs global batch (" + SweepPlan.EPOCHS + " epochs)", OPTIMIZERS, chosen);
@@ -97,7 +89,7 @@ public final class SweepReport {
         line("|---|---|---|---|---|");
         for (String opt : OPTIMIZERS) {
             SweepRun probe = SweepRun.ours(grid.get(0).run().dataset(), grid.get(0).run().model(), opt, 2048, Double.NaN, SweepPlan.EPOCHS);
-            Optional<RunResult> best = GridChoice.best(grid, probe);
+            Optional<RunResult> best = GridChoice.resolve(grid, probe).isPresent() ? GridChoice.best(grid, probe) : Optional.empty();
             for (RunResult r : grid.stream().filter(r -> r.run().optimizer().equals(opt))
                     .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList()) {
                 line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", opt, r.run().baseLearningRate(), pct(r.finalAccuracy()),
@@ -145,7 +137,7 @@ public final class SweepReport {
     /** The accuracy targets, stated from the numbers of this section. */
     private void verdict(List<RunResult> chosen) {
         Optional<RunResult> lamb512 = find(chosen, "lamb", SweepPlan.BASE_BATCH);
-        if (lamb512.isEmpty()) {
+        if (lamb512.isEmpty() || chosen.stream().noneMatch(r -> r.run().globalBatch() >= 16384)) {
             return;
         }
         h("### Targets");
@@ -169,6 +161,24 @@ public final class SweepReport {
                 line(String.format(Locale.ROOT, "- LAMB %s AdamW at %d by %.2f points: **%s**.", ahead ? "ahead of" : "not ahead of", b,
                         100 * (lamb.get().finalAccuracy() - adamw.get().finalAccuracy()), ahead ? "target met" : "target missed"));
             }
+        }
+        line("");
+    }
+
+    /** Runs with a changed recipe (SweepPlan.LAMB_TRIES), beside the paper-recipe run of the same batch. */
+    private void tries(String dataset, String model, List<RunResult> chosen) {
+        List<RunResult> tries = all.stream().filter(RunResult::succeeded).filter(r -> !r.run().variant().isEmpty()
+                && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+        if (tries.isEmpty()) {
+            return;
+        }
+        h("### Changed recipes tried for LAMB");
+        line("| variant | overrides | global batch | base lr | final acc. | best acc. | paper recipe, same batch |");
+        line("|---|---|---|---|---|---|---|");
+        for (RunResult r : tries) {
+            line(String.format(Locale.ROOT, "| %s | `%s` | %d | %s | %s | %s | %s |", r.run().variant(), String.join(" ", r.run().overrides()),
+                    r.run().globalBatch(), r.run().baseLearningRate(), pct(r.finalAccuracy()), pct(r.bestAccuracy()),
+                    find(chosen, r.run().optimizer(), r.run().globalBatch()).map(b -> pct(b.finalAccuracy())).orElse("no run")));
         }
         line("");
     }
