@@ -92,8 +92,11 @@ public final class SweepReport {
             Optional<RunResult> best = GridChoice.resolve(grid, probe).isPresent() ? GridChoice.best(grid, probe) : Optional.empty();
             for (RunResult r : grid.stream().filter(r -> r.run().optimizer().equals(opt))
                     .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList()) {
-                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", opt, r.run().baseLearningRate(), pct(r.finalAccuracy()),
-                        pct(r.bestAccuracy()), best.map(b -> b.id().equals(r.id())).orElse(false) ? "**yes**" : ""));
+                    boolean chosen = best.map(b -> b.id().equals(r.id())).orElse(false);
+                boolean edge = r.run().baseLearningRate() == SweepPlan.GRID.get(opt).stream().mapToDouble(Double::doubleValue).max().orElseThrow()
+                        || r.run().baseLearningRate() == SweepPlan.GRID.get(opt).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", opt, rate(r.run().baseLearningRate()), pct(r.finalAccuracy()),
+                        pct(r.bestAccuracy()), chosen ? "**yes**" + (edge ? " (an end of the grid: the grid does not bracket the best rate)" : "") : ""));
             }
         }
         line("");
@@ -165,19 +168,20 @@ public final class SweepReport {
         line("");
     }
 
-    /** Runs with a changed recipe (SweepPlan.LAMB_TRIES), beside the paper-recipe run of the same batch. */
+    /** Runs with a changed recipe (SweepPlan.TRIES), beside the paper-recipe run of the same optimizer and batch. */
     private void tries(String dataset, String model, List<RunResult> chosen) {
         List<RunResult> tries = all.stream().filter(RunResult::succeeded).filter(r -> !r.run().variant().isEmpty()
                 && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
         if (tries.isEmpty()) {
             return;
         }
-        h("### Changed recipes tried for LAMB");
-        line("| variant | overrides | global batch | base lr | final acc. | best acc. | paper recipe, same batch |");
-        line("|---|---|---|---|---|---|---|");
+        h("### Changed recipes tried after the large-batch targets were missed");
+        line("| optimizer | variant | overrides | global batch | steps | base lr | final acc. | best acc. | s to target | paper recipe (10 epochs), same batch |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
         for (RunResult r : tries) {
-            line(String.format(Locale.ROOT, "| %s | `%s` | %d | %s | %s | %s | %s |", r.run().variant(), String.join(" ", r.run().overrides()),
-                    r.run().globalBatch(), r.run().baseLearningRate(), pct(r.finalAccuracy()), pct(r.bestAccuracy()),
+            line(String.format(Locale.ROOT, "| %s | %s | `%s` | %d | %d | %s | %s | %s | %s | %s |", r.run().optimizer(), r.run().variant(),
+                    String.join(" ", r.run().overrides()), r.run().globalBatch(), r.steps(), rate(r.run().baseLearningRate()), pct(r.finalAccuracy()),
+                    pct(r.bestAccuracy()), r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()),
                     find(chosen, r.run().optimizer(), r.run().globalBatch()).map(b -> pct(b.finalAccuracy())).orElse("no run")));
         }
         line("");
@@ -291,6 +295,10 @@ public final class SweepReport {
 
     private static Optional<RunResult> find(List<RunResult> runs, String opt, int batch) {
         return runs.stream().filter(r -> r.run().optimizer().equals(opt) && r.run().globalBatch() == batch).findFirst();
+    }
+
+    private static String rate(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     private static String pct(double v) {
