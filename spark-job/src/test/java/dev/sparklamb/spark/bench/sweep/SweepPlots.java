@@ -35,16 +35,21 @@ final class SweepPlots {
         save(chart, file);
     }
 
-    /** One value of the evaluation curve against epochs, one line per run. */
-    static void curves(Path file, String title, String yTitle, List<RunResult> runs, ToDoubleFunction<CurvePoint> y)
+    /**
+     * One value of the evaluation curve against epochs (passes over the data: step / floor(n / B)), one line per run.
+     * The curve's own {@code epochs} counts examples used, which at 32K is 0.55 per pass.
+     */
+    static void curves(Path file, String title, String yTitle, List<RunResult> runs, int trainingExamples, ToDoubleFunction<CurvePoint> y)
             throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("epochs").yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title)
+                .xAxisTitle("epoch (pass over the training set; the n mod B remainder of each pass is not used)").yAxisTitle(yTitle).build();
+        chart.getStyler().setXAxisDecimalPattern("0.#");
         for (RunResult r : runs) {
             if (r.curve().isEmpty()) {
                 continue;
             }
             chart.addSeries(r.run().optimizer().toUpperCase(java.util.Locale.ROOT) + " (batch " + r.run().globalBatch() + ")",
-                    r.curve().stream().mapToDouble(CurvePoint::epochs).toArray(),
+                    r.curve().stream().mapToDouble(p -> p.step() / (double) (trainingExamples / r.run().globalBatch())).toArray(),
                     r.curve().stream().mapToDouble(y).toArray()).setMarker(SeriesMarkers.CIRCLE);
         }
         save(chart, file);

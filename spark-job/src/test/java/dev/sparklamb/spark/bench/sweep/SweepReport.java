@@ -20,6 +20,8 @@ import java.util.Optional;
 public final class SweepReport {
 
     static final List<String> OPTIMIZERS = List.of("lamb", "lars", "adamw", "adam");
+    /** Training-set size of both data sets (MNIST and Fashion-MNIST). */
+    static final int TRAINING_EXAMPLES = 60000;
     static final List<String> PEERS = List.of(SweepRun.DL4J_FIT, SweepRun.DL4J_PARAM_AVG, SweepRun.DL4J_SHARED);
 
     private final List<RunResult> all;
@@ -69,9 +71,9 @@ public final class SweepReport {
         List<RunResult> at32k = chosen.stream().filter(r -> r.run().globalBatch() == 32768
                 && (r.run().optimizer().equals("lamb") || r.run().optimizer().equals("adamw"))).toList();
         SweepPlots.curves(plots.resolve("curves-32k-accuracy-" + slug + ".png"), name + ": LAMB vs AdamW at batch 32768",
-                "test accuracy (%)", at32k, p -> 100 * p.testAccuracy());
+                "test accuracy (%)", at32k, TRAINING_EXAMPLES, p -> 100 * p.testAccuracy());
         SweepPlots.curves(plots.resolve("curves-32k-loss-" + slug + ".png"), name + ": LAMB vs AdamW at batch 32768",
-                "training loss (mean since previous evaluation)", at32k, CurvePoint::trainLoss);
+                "training loss (mean since previous evaluation)", at32k, TRAINING_EXAMPLES, CurvePoint::trainLoss);
         line("Plots: ![accuracy vs batch](plots/accuracy-vs-batch-" + slug + ".png)");
         if (!at32k.isEmpty()) {
             line("![test accuracy, 32K](plots/curves-32k-accuracy-" + slug + ".png) ![training loss, 32K](plots/curves-32k-loss-" + slug + ".png)");
