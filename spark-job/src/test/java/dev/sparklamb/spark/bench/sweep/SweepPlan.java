@@ -35,6 +35,8 @@ public final class SweepPlan {
         m.put("fashion-core", "Fashion-MNIST MLP: LAMB and AdamW grids at 512, then 16K, 32K, 8K, 2K");
         m.put("fashion-peers", "Fashion-MNIST MLP: DL4J single-process fit (Adam, 512), parameter averaging, shared training");
         m.put("fashion-lamb-tries", "Fashion-MNIST MLP: LAMB and AdamW at 16K with a changed recipe (see TRIES)");
+        m.put("fashion-timing", "Fashion-MNIST MLP: the timing-relevant runs again, back to back (variant 'retime'): LAMB at 512 and "
+                + "2K, AdamW at 2K, every DL4J peer");
         m.put("fashion-rest", "Fashion-MNIST MLP: LARS and Adam grids at 512, then 16K, 32K, 8K, 2K");
         m.put("fashion", "fashion-core, fashion-peers, fashion-lamb-tries, fashion-rest");
         m.put("mnist", "the same three for MNIST");
@@ -52,6 +54,7 @@ public final class SweepPlan {
                     peer("fashion", SweepRun.DL4J_SHARED, BASE_BATCH, 1));
             case "fashion-core" -> ours("fashion", "mlp", List.of("lamb", "adamw"));
             case "fashion-lamb-tries" -> tries("fashion", "mlp");
+            case "fashion-timing" -> retime("fashion", "mlp");
             case "fashion-rest" -> ours("fashion", "mlp", List.of("lars", "adam"));
             case "fashion-peers" -> peers("fashion");
             case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-lamb-tries"), subset("fashion-rest"));
@@ -103,6 +106,18 @@ public final class SweepPlan {
             }
         }
         return runs;
+    }
+
+    /** Variant name of runs repeated back to back so that their timings share the machine's load. */
+    public static final String RETIME = "retime";
+
+    static List<SweepRun> retime(String dataset, String model) {
+        List<SweepRun> runs = new ArrayList<>(List.of(
+                SweepRun.ours(dataset, model, "lamb", BASE_BATCH, Double.NaN, EPOCHS),
+                SweepRun.ours(dataset, model, "lamb", 2048, Double.NaN, EPOCHS),
+                SweepRun.ours(dataset, model, "adamw", 2048, Double.NaN, EPOCHS)));
+        runs.addAll(peers(dataset));
+        return runs.stream().map(r -> r.withVariant(RETIME, List.of())).toList();
     }
 
     /**

@@ -173,7 +173,7 @@ public final class SweepReport {
     /** Runs with a changed recipe (SweepPlan.TRIES), beside the paper-recipe run of the same optimizer and batch. */
     private void tries(String dataset, String model, List<RunResult> chosen) {
         List<RunResult> tries = all.stream().filter(RunResult::succeeded).filter(r -> !r.run().variant().isEmpty()
-                && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+                && !r.run().variant().equals(SweepPlan.RETIME) && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
         if (tries.isEmpty()) {
             return;
         }
@@ -204,17 +204,38 @@ public final class SweepReport {
                     r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.settings()));
         }
         line("");
-        ratios(ours, peers);
+        ratios(ours, peers, "Ratios (from the tables above; the runs were made at different times of a varying load)");
+        retimed(dataset, model);
     }
 
-    private void ratios(List<RunResult> ours, List<RunResult> peers) {
+    /** The timing-relevant runs repeated back to back ({@code --subset fashion-timing}), and the ratios among them. */
+    private void retimed(String dataset, String model) {
+        List<RunResult> runs = all.stream().filter(RunResult::succeeded).filter(r -> r.run().variant().equals(SweepPlan.RETIME)
+                && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+        if (runs.isEmpty()) {
+            return;
+        }
+        h("### Timing runs repeated back to back (same configurations, closer in time and load)");
+        line("| trainer | optimizer | global batch | final acc. | train s | examples/s | s to " + pct(runs.get(0).targetAccuracy()) + " | started |");
+        line("|---|---|---|---|---|---|---|---|");
+        for (RunResult r : runs.stream().sorted(Comparator.comparing(RunResult::startedAt)).toList()) {
+            line(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.1f | %.0f | %s | %s |", r.run().trainer(), r.run().optimizer(),
+                    r.run().globalBatch(), pct(r.finalAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
+                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.startedAt()));
+        }
+        line("");
+        ratios(runs.stream().filter(r -> r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
+                runs.stream().filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(), "Ratios among the repeated runs");
+    }
+
+    private void ratios(List<RunResult> ours, List<RunResult> peers, String title) {
         List<RunResult> lamb = ours.stream().filter(r -> r.run().optimizer().equals("lamb")).toList();
         Optional<RunResult> fastestLamb = lamb.stream().filter(r -> r.secondsToTarget() != null)
                 .min(Comparator.comparingDouble(RunResult::secondsToTarget));
         Optional<RunResult> fastestOurs = ours.stream().filter(r -> r.secondsToTarget() != null)
                 .min(Comparator.comparingDouble(RunResult::secondsToTarget));
         Optional<RunResult> ourBestThroughput = lamb.stream().max(Comparator.comparingDouble(RunResult::examplesPerSecond));
-        h("### Ratios (from the tables above)");
+        h("### " + title);
         for (String trainer : PEERS) {
             List<RunResult> of = peers.stream().filter(r -> r.run().trainer().equals(trainer)).toList();
             if (of.isEmpty()) {
@@ -232,8 +253,13 @@ public final class SweepReport {
                             ? "  Below DL4J parameter averaging: **target met**." : "  Not below DL4J parameter averaging: **target missed**.");
                 }
             } else {
-                line("- Time to target vs " + trainer + ": " + (fastestLamb.isEmpty() ? "our LAMB never reached the target" : "")
-                        + (fastest.isEmpty() ? (fastestLamb.isEmpty() ? "; " : "") + trainer + " never reached the target" : "") + ".");
+                line("- Time to target vs " + trainer + ": " + fastestLamb.map(r -> String.format(Locale.ROOT,
+                                "our LAMB reached it at batch %d in %.1f s", r.run().globalBatch(), r.secondsToTarget())).orElse("our LAMB never reached it")
+                        + "; " + (fastest.isEmpty() ? trainer + " never reached it in " + SweepPlan.EPOCHS + " epochs at any setting run"
+                        : trainer + " reached it") + ".");
+                if (trainer.equals(SweepRun.DL4J_PARAM_AVG) && fastestLamb.isPresent() && fastest.isEmpty()) {
+                    line("  Below DL4J parameter averaging (which never got there): **target met**, but there is no finite ratio.");
+                }
             }
             if (fastestOurs.isPresent() && fastest.isPresent()
                     && !fastestOurs.get().id().equals(fastestLamb.map(RunResult::id).orElse(""))) {
@@ -273,7 +299,7 @@ public final class SweepReport {
 
     private List<RunResult> peers(String dataset, String model) {
         return all.stream().filter(RunResult::succeeded).filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)
-                && r.run().epochs() == SweepPlan.EPOCHS && r.run().dataset().equals(dataset) && r.run().model().equals(model))
+                && r.run().variant().isEmpty() && r.run().epochs() == SweepPlan.EPOCHS && r.run().dataset().equals(dataset) && r.run().model().equals(model))
                 .sorted(Comparator.comparing((RunResult r) -> r.run().trainer()).thenComparingInt(r -> r.run().globalBatch())).toList();
     }
 
