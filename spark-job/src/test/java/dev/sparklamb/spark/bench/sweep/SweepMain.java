@@ -66,6 +66,10 @@ public final class SweepMain {
                         ? SparkLambRun.run(spark, run, files, scratch.resolve(run.id()), context)
                         : Dl4jPeerRun.run(spark, run, files, context, SEED);
             } catch (RuntimeException | Error e) {
+                if (spark.sparkContext().isStopped()) {
+                    progress(index, planned.size(), run.id(), "STOPPED: the Spark context was shut down (JVM stopping?); no result written");
+                    return;
+                }
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));
                 result = new RunResult(run.id(), run, "failed", trace.toString(), Double.NaN, 0, 0, Double.NaN, Double.NaN,

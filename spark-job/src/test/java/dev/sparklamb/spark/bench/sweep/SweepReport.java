@@ -195,13 +195,18 @@ public final class SweepReport {
             return;
         }
         h("### DL4J's trainers on the same data, network, epochs and machine (DL4J Adam, constant lr 0.001)");
-        line("| trainer | global batch | final acc. | best acc. | train s | examples/s | s to " + pct(peers.get(0).targetAccuracy())
-                + " | settings |");
-        line("|---|---|---|---|---|---|---|---|");
+        line("| trainer | global batch | final acc. | best acc. | train s | examples/s | s to " + pct(peers.get(0).targetAccuracy()) + " |");
+        line("|---|---|---|---|---|---|---|");
         for (RunResult r : peers) {
-            line(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.1f | %.0f | %s | %s |", r.run().trainer(), r.run().globalBatch(),
+            line(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.1f | %.0f | %s |", r.run().trainer(), r.run().globalBatch(),
                     pct(r.finalAccuracy()), pct(r.bestAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
-                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.settings()));
+                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget())));
+        }
+        line("");
+        line("Settings, as each result file records them:");
+        line("");
+        for (RunResult r : peers) {
+            line("- " + r.run().trainer() + " at " + r.run().globalBatch() + ": " + r.settings());
         }
         line("");
         ratios(ours, peers, "Ratios (from the tables above; the runs were made at different times of a varying load)");
