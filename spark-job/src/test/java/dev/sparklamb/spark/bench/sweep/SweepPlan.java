@@ -37,7 +37,7 @@ public final class SweepPlan {
         m.put("fashion-lamb-tries", "Fashion-MNIST MLP: LAMB and AdamW at 16K with a changed recipe (see TRIES)");
         m.put("fashion-timing", "Fashion-MNIST MLP: the timing-relevant runs again, back to back (variant 'retime'): LAMB at 512 and "
                 + "2K, AdamW at 2K, every DL4J peer");
-        m.put("fashion-rest", "Fashion-MNIST MLP: LARS and Adam grids at 512, then 16K, 32K, 8K, 2K");
+        m.put("fashion-rest", "Fashion-MNIST MLP: LARS grid at 512, then 16K, 32K, 8K, 2K; then the same for Adam");
         m.put("fashion", "fashion-core, fashion-peers, fashion-lamb-tries, fashion-rest");
         m.put("mnist", "the same three for MNIST");
         m.put("lenet", "Fashion-MNIST LeNet: LAMB and AdamW at 512 (grid middle) and 16K only (slow on CPU)");
@@ -55,7 +55,7 @@ public final class SweepPlan {
             case "fashion-core" -> ours("fashion", "mlp", List.of("lamb", "adamw"));
             case "fashion-lamb-tries" -> tries("fashion", "mlp");
             case "fashion-timing" -> retime("fashion", "mlp");
-            case "fashion-rest" -> ours("fashion", "mlp", List.of("lars", "adam"));
+            case "fashion-rest" -> concat(ours("fashion", "mlp", List.of("lars")), ours("fashion", "mlp", List.of("adam")));
             case "fashion-peers" -> peers("fashion");
             case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-lamb-tries"), subset("fashion-rest"));
             case "mnist" -> concat(ours("mnist", "mlp", List.of("lamb", "adamw")), peers("mnist"),
