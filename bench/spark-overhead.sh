@@ -13,12 +13,7 @@ submit/fetch-data.sh mnist-raw >/dev/null
 mvn -B -q -ntp install -DskipTests -pl optimizer-core,spark-job >/dev/null
 mvn -B -q -ntp test-compile -pl spark-job >/dev/null
 mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
-flags=(-XX:+IgnoreUnrecognizedVMOptions)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  flags+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
-flags+=(--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+source "$here/bench/java17-flags.sh"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
 # local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
 case "${1:-local[2]}" in local-cluster*) export SPARK_TESTING=1 ;; esac

