@@ -10,12 +10,7 @@ cd "$here"
 mvn -B -q -ntp install -DskipTests -pl .,optimizer-core >/dev/null
 mvn -B -q -ntp test-compile -pl spark-job -Dexec.skip=true >/dev/null
 mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
-flags=(-XX:+IgnoreUnrecognizedVMOptions)
-for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  flags+=("--add-opens=java.base/$p=ALL-UNNAMED")
-done
-flags+=(--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false)
+source "$here/bench/java17-flags.sh"
 # local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1
 mkdir -p target/bench-spark-home
