@@ -32,12 +32,15 @@ class LambTrainingMasterOptionsTest {
         RunConfig c = LambTrainingMaster.builder().globalBatch(256).microBatch(32).epochs(3).maxSteps(7).seed(9).partitions(4)
                 .learningRate(0.02).learningRateBaseBatch(256).learningRateScaling("none").warmupFraction(0.25).weightDecay(0.01)
                 .excludeFromWeightDecay("_b$").excludeFromLayerAdaptation("_b$", "^0_").beta1(0.8).beta2(0.99).epsilon(1e-7)
-                .maxGradientNorm(1.0).trustRatioClamp(0.01, 10).allReduceFanIn(4).optimizer("lamb").build().configuration();
+                .maxGradientNorm(1.0).trustRatioClamp(0.01, 10).allReduceFanIn(4).allReduce("sharded").shards(3).optimizer("lamb").build()
+                .configuration();
         assertThat(c.training().globalBatch()).isEqualTo(256);
         assertThat(c.training().microBatch()).isEqualTo(32);
         assertThat(c.training().epochs()).isEqualTo(3);
         assertThat(c.training().maxSteps()).isEqualTo(7);
         assertThat(c.training().allReduceFanIn()).isEqualTo(4);
+        assertThat(c.training().sharded()).isTrue();
+        assertThat(c.training().shards()).isEqualTo(3);
         assertThat(c.seed()).isEqualTo(9);
         assertThat(c.data().partitions()).isEqualTo(4);
         assertThat(c.optimizer().baseLearningRate()).isEqualTo(0.02);
@@ -83,6 +86,10 @@ class LambTrainingMasterOptionsTest {
                 .hasMessage("LambTrainingMaster.Builder.partitions: expected >= 0, got -1");
         assertThatThrownBy(() -> LambTrainingMaster.builder().allReduceFanIn(1))
                 .hasMessage("LambTrainingMaster.Builder.allReduceFanIn: expected >= 2, got 1");
+        assertThatThrownBy(() -> LambTrainingMaster.builder().allReduce("ring"))
+                .hasMessage("LambTrainingMaster.Builder.allReduce: expected one of [tree, sharded], got ring");
+        assertThatThrownBy(() -> LambTrainingMaster.builder().shards(-2))
+                .hasMessage("LambTrainingMaster.Builder.shards: expected >= 0, got -2");
     }
 
     @Test
