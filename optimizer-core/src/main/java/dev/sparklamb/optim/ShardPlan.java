@@ -32,9 +32,8 @@ public final class ShardPlan implements Serializable {
     private final int[] firstChunkOfTensor;
     private final int[] shardFirstChunk;
 
-    private ShardPlan(TensorLayout layout, int[] shardFirstChunk) {
+    private ShardPlan(TensorLayout layout, ChunkPlan plan, int[] shardFirstChunk) {
         this.layout = layout;
-        ChunkPlan plan = new ChunkPlan(layout);
         int n = plan.chunkCount();
         chunkTensor = new int[n];
         chunkFrom = new int[n];
@@ -84,7 +83,7 @@ public final class ShardPlan implements Serializable {
                 break;
             }
         }
-        return new ShardPlan(layout, best);
+        return new ShardPlan(layout, chunks, best);
     }
 
     /** Items: whole tensors up to {@code threshold} elements, single chunks of larger ones; then a min-max cut. */

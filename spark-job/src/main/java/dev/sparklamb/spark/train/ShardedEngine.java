@@ -161,10 +161,6 @@ final class ShardedEngine implements StepEngine {
         LOG.info("sharded all-reduce: {}", shardPlan);
     }
 
-    ShardPlan shardPlan() {
-        return shardPlan;
-    }
-
     @Override
     public StepOutcome step(long step, BatchPlan plan) {
         try {
