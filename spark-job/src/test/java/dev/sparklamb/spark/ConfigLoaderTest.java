@@ -2,6 +2,7 @@ package dev.sparklamb.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.sparklamb.optim.AdamConfig;
 import dev.sparklamb.optim.AdamWConfig;
@@ -200,8 +201,21 @@ class ConfigLoaderTest {
 
     @Test
     void unknownScalingIsRejected() {
-        assertThat(rejected("spark-lamb.optimizer.learning-rate.scaling = linear").getMessage())
-                .contains("spark-lamb.optimizer.learning-rate.scaling");
+        assertThat(rejected("spark-lamb.optimizer.learning-rate.scaling = cubic").getMessage())
+                .contains("spark-lamb.optimizer.learning-rate.scaling").contains("cubic").contains("linear");
+    }
+
+    @Test
+    void peakRateFollowsTheScalingRule() {
+        // base 0.01 at batch 512, global batch 16384 = 32 x 512
+        String base = "spark-lamb.optimizer.learning-rate.base=0.01";
+        String batch = "spark-lamb.training.global-batch=16384";
+        assertThat(load("", base, batch, "spark-lamb.optimizer.learning-rate.scaling=sqrt").optimizer().peakLearningRate(16384))
+                .isCloseTo(0.01 * Math.sqrt(32), within(1e-15));
+        assertThat(load("", base, batch, "spark-lamb.optimizer.learning-rate.scaling=linear").optimizer().peakLearningRate(16384))
+                .isCloseTo(0.32, within(1e-15));
+        assertThat(load("", base, batch, "spark-lamb.optimizer.learning-rate.scaling=none").optimizer().peakLearningRate(16384))
+                .isEqualTo(0.01);
     }
 
     @Test

@@ -35,4 +35,18 @@ public interface LearningRateSchedule {
         }
         return baseRate * Math.sqrt((double) batchSize / baseBatchSize);
     }
+
+    /**
+     * Linear scaling of the learning rate with the global batch size (Goyal et al. 2017, the usual rule for SGD/LARS):
+     * {@code lr(B) = lr0 * B / B0}.
+     */
+    static double linearScaled(double baseRate, long baseBatchSize, long batchSize) {
+        if (!(baseRate >= 0) || Double.isInfinite(baseRate)) {
+            throw new IllegalArgumentException("baseRate must be a finite number >= 0, got " + baseRate);
+        }
+        if (baseBatchSize <= 0 || batchSize <= 0) {
+            throw new IllegalArgumentException("batch sizes must be > 0, got base " + baseBatchSize + " and " + batchSize);
+        }
+        return baseRate * ((double) batchSize / baseBatchSize);
+    }
 }

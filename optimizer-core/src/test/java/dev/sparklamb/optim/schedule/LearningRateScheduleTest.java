@@ -92,6 +92,10 @@ class LearningRateScheduleTest {
         assertThat(LearningRateSchedule.sqrtScaled(0.003, 4096, 4096)).isEqualTo(0.003);
         assertThat(LearningRateSchedule.sqrtScaled(0.004, 1024, 256)).isCloseTo(0.002, within(EXACT));
         assertThat(LearningRateSchedule.sqrtScaled(0.01, 1000, 3000)).isCloseTo(0.01 * Math.sqrt(3), within(EXACT));
+        assertThat(LearningRateSchedule.linearScaled(0.001, 256, 1024)).isCloseTo(0.004, within(EXACT));
+        assertThat(LearningRateSchedule.linearScaled(0.01, 512, 16384)).isCloseTo(0.32, within(EXACT));
+        assertThat(LearningRateSchedule.linearScaled(0.003, 4096, 4096)).isEqualTo(0.003);
+        assertThat(LearningRateSchedule.linearScaled(0.004, 1024, 256)).isCloseTo(0.001, within(EXACT));
     }
 
     @Test
@@ -121,6 +125,8 @@ class LearningRateScheduleTest {
         expect(() -> LearningRateSchedule.sqrtScaled(Double.NaN, 256, 1024), "baseRate", "NaN");
         expect(() -> LearningRateSchedule.sqrtScaled(0.1, 0, 1024), "batch sizes", "0");
         expect(() -> LearningRateSchedule.sqrtScaled(0.1, 256, -4), "batch sizes", "-4");
+        expect(() -> LearningRateSchedule.linearScaled(Double.POSITIVE_INFINITY, 256, 1024), "baseRate", "Infinity");
+        expect(() -> LearningRateSchedule.linearScaled(0.1, -1, 1024), "batch sizes", "-1");
         expect(() -> LearningRateSchedule.constant(-1), "learning rate", "-1.0");
         assertThatThrownBy(() -> new TwoStageSchedule(null, 5, LearningRateSchedule.constant(1)))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("firstStage");

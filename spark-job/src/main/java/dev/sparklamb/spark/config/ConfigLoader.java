@@ -149,7 +149,7 @@ public final class ConfigLoader {
                 oneOf(c, "optimizer.name", OptimizerSettings.NAMES),
                 positiveDouble(c, "optimizer.learning-rate.base"),
                 atLeastLong(c, "optimizer.learning-rate.base-batch", 1),
-                oneOf(c, "optimizer.learning-rate.scaling", List.of("sqrt", "none")),
+                oneOf(c, "optimizer.learning-rate.scaling", List.of("sqrt", "linear", "none")),
                 inRange(c, "optimizer.learning-rate.warmup-fraction", 0, 1, true),
                 nonNegative(c, "optimizer.learning-rate.decay-power"),
                 nonNegative(c, "optimizer.learning-rate.end"),

@@ -46,9 +46,13 @@ public record OptimizerSettings(
         return Double.isNaN(value) ? optimizerDefault : value;
     }
 
-    /** The peak learning rate for this global batch ({@code sqrt} scaling or none). */
+    /** The peak learning rate for this global batch ({@code sqrt} or {@code linear} scaling from the base batch, or none). */
     public double peakLearningRate(long globalBatch) {
-        return scaling.equals("sqrt") ? LearningRateSchedule.sqrtScaled(baseLearningRate, baseBatch, globalBatch) : baseLearningRate;
+        return switch (scaling) {
+            case "sqrt" -> LearningRateSchedule.sqrtScaled(baseLearningRate, baseBatch, globalBatch);
+            case "linear" -> LearningRateSchedule.linearScaled(baseLearningRate, baseBatch, globalBatch);
+            default -> baseLearningRate;
+        };
     }
 
     /** Warmup then polynomial decay over {@code totalSteps}, peak scaled for {@code globalBatch}. */

@@ -322,10 +322,10 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
             return set("learningRateBaseBatch", "optimizer.learning-rate.base-batch", examples, examples >= 1, ">= 1");
         }
 
-        /** {@code sqrt} (the LAMB paper's) or {@code none} ({@code optimizer.learning-rate.scaling}). */
+        /** {@code sqrt} (the LAMB paper's), {@code linear} or {@code none} ({@code optimizer.learning-rate.scaling}). */
         public Builder learningRateScaling(String scaling) {
-            return set("learningRateScaling", "optimizer.learning-rate.scaling", scaling, List.of("sqrt", "none").contains(scaling),
-                    "one of [sqrt, none]");
+            return set("learningRateScaling", "optimizer.learning-rate.scaling", scaling, List.of("sqrt", "linear", "none").contains(scaling),
+                    "one of [sqrt, linear, none]");
         }
 
         /** Linear warmup over this fraction of the steps ({@code optimizer.learning-rate.warmup-fraction}). */

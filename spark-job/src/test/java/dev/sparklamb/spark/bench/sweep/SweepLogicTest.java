@@ -57,6 +57,58 @@ class SweepLogicTest {
         assertThat(GridChoice.resolve(results, large).orElseThrow().baseLearningRate()).isEqualTo(grid.get(1));
     }
 
+    private static RunResult failed(SweepRun run) {
+        return new RunResult(run.id(), run, "failed", "boom", Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, 0.88, null, List.of(), "", "abc", "now", "host");
+    }
+
+    private static RunResult lamb512(double lr, double accuracy) {
+        return result(SweepRun.ours("fashion", "mlp", "lamb", 512, lr, SweepPlan.EPOCHS), accuracy);
+    }
+
+    @Test
+    void aGridWhoseBestIsItsLargestRateGrowsByDoublingUntilBracketed() {
+        SweepRun large = SweepRun.ours("fashion", "mlp", "lamb", 16384, Double.NaN, SweepPlan.EPOCHS);
+        List<Double> grid = SweepPlan.GRID.get("lamb");
+        double top = grid.get(grid.size() - 1);
+        List<RunResult> results = new java.util.ArrayList<>(List.of(lamb512(grid.get(0), 0.85), lamb512(grid.get(1), 0.87),
+                lamb512(top, 0.89)));
+        assertThat(GridChoice.extension(results, large)).hasValueSatisfying(r -> {
+            assertThat(r.baseLearningRate()).isEqualTo(2 * top);
+            assertThat(r.globalBatch()).isEqualTo(512);
+            assertThat(r.optimizer()).isEqualTo("lamb");
+        });
+        assertThat(GridChoice.resolve(results, large)).as("no choice while the grid grows").isEmpty();
+
+        results.add(lamb512(2 * top, 0.88));
+        assertThat(GridChoice.extension(results, large)).isEmpty();
+        assertThat(GridChoice.resolve(results, large).orElseThrow().baseLearningRate()).isEqualTo(top);
+    }
+
+    @Test
+    void aGridGrowsAtMostTwiceBeyondAnEnd() {
+        SweepRun large = SweepRun.ours("fashion", "mlp", "lamb", 8192, Double.NaN, SweepPlan.EPOCHS);
+        List<Double> grid = SweepPlan.GRID.get("lamb");
+        double top = grid.get(grid.size() - 1);
+        List<RunResult> results = List.of(lamb512(grid.get(0), 0.80), lamb512(grid.get(1), 0.81), lamb512(top, 0.82),
+                lamb512(2 * top, 0.83), lamb512(4 * top, 0.84));
+        assertThat(GridChoice.extension(results, large)).isEmpty();
+        assertThat(GridChoice.resolve(results, large).orElseThrow().baseLearningRate()).isEqualTo(4 * top);
+    }
+
+    @Test
+    void aGridWhoseBestIsItsSmallestRateGrowsDownwardAndAFailedRunEndsTheGrowth() {
+        SweepRun large = SweepRun.ours("fashion", "mlp", "lamb", 2048, Double.NaN, SweepPlan.EPOCHS);
+        List<Double> grid = SweepPlan.GRID.get("lamb");
+        double bottom = grid.get(0);
+        List<RunResult> results = new java.util.ArrayList<>(List.of(lamb512(bottom, 0.89), lamb512(grid.get(1), 0.87),
+                lamb512(grid.get(2), 0.86)));
+        assertThat(GridChoice.extension(results, large).orElseThrow().baseLearningRate()).isEqualTo(bottom / 2);
+        results.add(failed(SweepRun.ours("fashion", "mlp", "lamb", 512, bottom / 2, SweepPlan.EPOCHS)));
+        assertThat(GridChoice.extension(results, large)).isEmpty();
+        assertThat(GridChoice.resolve(results, large).orElseThrow().baseLearningRate()).isEqualTo(bottom);
+    }
+
     @Test
     void runIdsNameEveryDimensionAndNeedAResolvedRate() {
         assertThat(SweepRun.ours("fashion", "mlp", "lamb", 16384, 0.005, 15).id()).isEqualTo("fashion-mlp-spark-lamb-lamb-b16384-lr0.005-e15");

@@ -48,6 +48,14 @@ public final class SweepMain {
         int index = 0;
         for (SweepRun cell : planned) {
             index++;
+            // a grid whose best rate sits at an end grows first (GridChoice.extension), one batch-512 run at a time
+            for (Optional<SweepRun> more = GridChoice.extension(store.readAll(), cell); more.isPresent();
+                 more = GridChoice.extension(store.readAll(), cell)) {
+                progress(index, planned.size(), more.get().id(), "the batch-512 grid's best rate is at its end: growing the grid");
+                if (!execute(spark, more.get(), store, data, dataRoot, commit, host, scratch, index, planned.size())) {
+                    return;
+                }
+            }
             Optional<SweepRun> resolved = GridChoice.resolve(store.readAll(), cell);
             if (resolved.isEmpty()) {
                 progress(index, planned.size(), describe(cell), "SKIPPED: its batch-512 grid is incomplete or failed");
@@ -58,28 +66,37 @@ public final class SweepMain {
                 progress(index, planned.size(), run.id(), "done already");
                 continue;
             }
-            DataFiles files = data.computeIfAbsent(run.dataset(), d -> DataFiles.of(spark, d, dataRoot));
-            RunContext context = new RunContext(commit, Instant.now().toString(), host);
-            RunResult result;
-            try {
-                result = run.trainer().equals(SweepRun.SPARK_LAMB)
-                        ? SparkLambRun.run(spark, run, files, scratch.resolve(run.id()), context)
-                        : Dl4jPeerRun.run(spark, run, files, context, SEED);
-            } catch (RuntimeException | Error e) {
-                if (spark.sparkContext().isStopped()) {
-                    progress(index, planned.size(), run.id(), "STOPPED: the Spark context was shut down (JVM stopping?); no result written");
-                    return;
-                }
-                StringWriter trace = new StringWriter();
-                e.printStackTrace(new PrintWriter(trace));
-                result = new RunResult(run.id(), run, "failed", trace.toString(), Double.NaN, 0, 0, Double.NaN, Double.NaN,
-                        Double.NaN, Double.NaN, Double.NaN, SweepPlan.TARGET.get(run.dataset()), null, List.of(), "",
-                        commit, context.startedAt(), host);
+            if (!execute(spark, run, store, data, dataRoot, commit, host, scratch, index, planned.size())) {
+                return;
             }
-            store.write(result);
-            progress(index, planned.size(), run.id(), summary(result));
         }
         spark.stop();
+    }
+
+    /** Runs one cell and writes its result; false when the Spark context was shut down (nothing written). */
+    private static boolean execute(SparkSession spark, SweepRun run, ResultStore store, Map<String, DataFiles> data, Path dataRoot,
+                                   String commit, String host, Path scratch, int index, int total) {
+        DataFiles files = data.computeIfAbsent(run.dataset(), d -> DataFiles.of(spark, d, dataRoot));
+        RunContext context = new RunContext(commit, Instant.now().toString(), host);
+        RunResult result;
+        try {
+            result = run.trainer().equals(SweepRun.SPARK_LAMB)
+                    ? SparkLambRun.run(spark, run, files, scratch.resolve(run.id()), context)
+                    : Dl4jPeerRun.run(spark, run, files, context, SEED);
+        } catch (RuntimeException | Error e) {
+            if (spark.sparkContext().isStopped()) {
+                progress(index, total, run.id(), "STOPPED: the Spark context was shut down (JVM stopping?); no result written");
+                return false;
+            }
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            result = new RunResult(run.id(), run, "failed", trace.toString(), Double.NaN, 0, 0, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, SweepPlan.TARGET.get(run.dataset()), null, List.of(), "",
+                    commit, context.startedAt(), host);
+        }
+        store.write(result);
+        progress(index, total, run.id(), summary(result));
+        return true;
     }
 
     private static String describe(SweepRun r) {

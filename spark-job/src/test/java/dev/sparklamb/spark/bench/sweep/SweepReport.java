@@ -91,14 +91,16 @@ public final class SweepReport {
         line("|---|---|---|---|---|");
         for (String opt : OPTIMIZERS) {
             SweepRun probe = SweepRun.ours(grid.get(0).run().dataset(), grid.get(0).run().model(), opt, 2048, Double.NaN, SweepPlan.EPOCHS);
-            Optional<RunResult> best = GridChoice.resolve(grid, probe).isPresent() ? GridChoice.best(grid, probe) : Optional.empty();
-            for (RunResult r : grid.stream().filter(r -> r.run().optimizer().equals(opt))
-                    .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList()) {
-                    boolean chosen = best.map(b -> b.id().equals(r.id())).orElse(false);
-                boolean edge = r.run().baseLearningRate() == SweepPlan.GRID.get(opt).stream().mapToDouble(Double::doubleValue).max().orElseThrow()
-                        || r.run().baseLearningRate() == SweepPlan.GRID.get(opt).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", opt, rate(r.run().baseLearningRate()), pct(r.finalAccuracy()),
-                        pct(r.bestAccuracy()), chosen ? "**yes**" + (edge ? " (an end of the grid: the grid does not bracket the best rate)" : "") : ""));
+            Optional<RunResult> best = GridChoice.resolve(all, probe).isPresent() ? GridChoice.best(all, probe) : Optional.empty();
+            List<RunResult> rows = grid.stream().filter(r -> r.run().optimizer().equals(opt))
+                    .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList();
+            for (RunResult r : rows) {
+                boolean chosen = best.map(b -> b.id().equals(r.id())).orElse(false);
+                boolean edge = r == rows.get(0) || r == rows.get(rows.size() - 1);
+                boolean added = !SweepPlan.GRID.get(opt).contains(r.run().baseLearningRate());
+                line(String.format(Locale.ROOT, "| %s | %s%s | %s | %s | %s |", opt, rate(r.run().baseLearningRate()), added ? " (grid grown)" : "",
+                        pct(r.finalAccuracy()), pct(r.bestAccuracy()), chosen ? "**yes**" + (edge
+                                ? " (an end of the rates run, after growing " + GridChoice.MAX_EXTENSIONS + "x at most: not bracketed)" : "") : ""));
             }
         }
         line("");
