@@ -77,7 +77,9 @@ public final class SweepMain {
     private static boolean execute(SparkSession spark, SweepRun run, ResultStore store, Map<String, DataFiles> data, Path dataRoot,
                                    String commit, String host, Path scratch, int index, int total) {
         DataFiles files = data.computeIfAbsent(run.dataset(), d -> DataFiles.of(spark, d, dataRoot));
-        RunContext context = new RunContext(commit, Instant.now().toString(), host);
+        // the load average when the run starts goes with the result: timings made on a busy machine can be told apart
+        RunContext context = new RunContext(commit, Instant.now().toString(), String.format(Locale.ROOT, "%s, load average %.2f at start",
+                host, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         RunResult result;
         try {
             result = run.trainer().equals(SweepRun.SPARK_LAMB)
@@ -92,7 +94,7 @@ public final class SweepMain {
             e.printStackTrace(new PrintWriter(trace));
             result = new RunResult(run.id(), run, "failed", trace.toString(), Double.NaN, 0, 0, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN, Double.NaN, SweepPlan.TARGET.get(run.dataset()), null, List.of(), "",
-                    commit, context.startedAt(), host);
+                    commit, context.startedAt(), context.host());
         }
         store.write(result);
         progress(index, total, run.id(), summary(result));

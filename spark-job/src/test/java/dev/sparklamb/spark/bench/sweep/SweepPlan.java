@@ -42,8 +42,10 @@ public final class SweepPlan {
         m.put("fashion-lamb-tries", "Fashion-MNIST MLP: LAMB and AdamW at 16K with a changed recipe (see TRIES)");
         m.put("fashion-timing", "Fashion-MNIST MLP: the timing-relevant runs again, back to back (variant 'retime'): LAMB at 512 and "
                 + "2K, AdamW at 2K, every DL4J peer");
+        m.put("fashion-quiet", "Fashion-MNIST MLP, for an otherwise idle machine (variant 'quiet'): LAMB at 512 and 2K, AdamW at 2K, "
+                + "then every DL4J peer at learning rates 0.001, 0.002 and 0.004 (their best setting found, not assumed)");
         m.put("fashion-rest", "Fashion-MNIST MLP: LARS grid at 512, then 16K, 32K, 8K, 2K; then the same for Adam");
-        m.put("fashion", "fashion-core, fashion-peers, fashion-lamb-tries, fashion-rest");
+        m.put("fashion", "fashion-core, fashion-peers, fashion-lamb-tries, fashion-rest, fashion-quiet");
         m.put("mnist", "the same three for MNIST");
         m.put("lenet", "Fashion-MNIST LeNet: LAMB at 512 and 16K, AdamW at 16K and 512, then both at 32K; the grid-middle rate, "
                 + "no grid (~20-30 min per run on 2 CPU cores)");
@@ -61,9 +63,11 @@ public final class SweepPlan {
             case "fashion-core" -> ours("fashion", "mlp", List.of("lamb", "adamw"));
             case "fashion-lamb-tries" -> tries("fashion", "mlp");
             case "fashion-timing" -> retime("fashion", "mlp");
+            case "fashion-quiet" -> quiet("fashion", "mlp");
             case "fashion-rest" -> concat(ours("fashion", "mlp", List.of("lars")), ours("fashion", "mlp", List.of("adam")));
             case "fashion-peers" -> peers("fashion");
-            case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-lamb-tries"), subset("fashion-rest"));
+            case "fashion" -> concat(subset("fashion-core"), subset("fashion-peers"), subset("fashion-lamb-tries"), subset("fashion-rest"),
+                    subset("fashion-quiet"));
             case "mnist" -> concat(ours("mnist", "mlp", List.of("lamb", "adamw")), peers("mnist"),
                     ours("mnist", "mlp", List.of("lars", "adam")));
             case "lenet" -> List.of(
@@ -130,6 +134,24 @@ public final class SweepPlan {
                 SweepRun.ours(dataset, model, "adamw", 2048, Double.NaN, EPOCHS)));
         runs.addAll(peers(dataset));
         return runs.stream().map(r -> r.withVariant(RETIME, List.of())).toList();
+    }
+
+    /** Variant name of the timing runs made back to back on an otherwise idle machine, the peers with a rate grid. */
+    public static final String QUIET = "quiet";
+    /** DL4J Adam rates tried for every peer in the {@link #QUIET} runs: DL4J's usual 0.001 and the two our Adam grid preferred. */
+    static final List<Double> PEER_RATES = List.of(0.001, 0.002, 0.004);
+
+    static List<SweepRun> quiet(String dataset, String model) {
+        List<SweepRun> runs = new ArrayList<>(List.of(
+                SweepRun.ours(dataset, model, "lamb", BASE_BATCH, Double.NaN, EPOCHS),
+                SweepRun.ours(dataset, model, "lamb", 2048, Double.NaN, EPOCHS),
+                SweepRun.ours(dataset, model, "adamw", 2048, Double.NaN, EPOCHS)));
+        for (SweepRun peer : peers(dataset)) {
+            for (double lr : PEER_RATES) {
+                runs.add(peer.withLearningRate(lr));
+            }
+        }
+        return runs.stream().map(r -> r.withVariant(QUIET, List.of())).toList();
     }
 
     /**

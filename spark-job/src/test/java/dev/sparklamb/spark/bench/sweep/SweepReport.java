@@ -175,7 +175,7 @@ public final class SweepReport {
     /** Runs with a changed recipe (SweepPlan.TRIES), beside the paper-recipe run of the same optimizer and batch. */
     private void tries(String dataset, String model, List<RunResult> chosen) {
         List<RunResult> tries = all.stream().filter(RunResult::succeeded).filter(r -> !r.run().variant().isEmpty()
-                && !r.run().variant().equals(SweepPlan.RETIME) && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+                && !r.run().variant().equals(SweepPlan.RETIME) && !r.run().variant().equals(SweepPlan.QUIET) && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
         if (tries.isEmpty()) {
             return;
         }
@@ -215,24 +215,34 @@ public final class SweepReport {
         retimed(dataset, model);
     }
 
-    /** The timing-relevant runs repeated back to back ({@code --subset fashion-timing}), and the ratios among them. */
+    /**
+     * The timing-relevant runs repeated back to back ({@code --subset fashion-timing}, variant {@link SweepPlan#RETIME}) and
+     * those made on an otherwise idle machine with the peers' rate grid ({@code --subset fashion-quiet}), with the
+     * ratios within each set.
+     */
     private void retimed(String dataset, String model) {
-        List<RunResult> runs = all.stream().filter(RunResult::succeeded).filter(r -> r.run().variant().equals(SweepPlan.RETIME)
-                && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
-        if (runs.isEmpty()) {
-            return;
+        for (String variant : List.of(SweepPlan.RETIME, SweepPlan.QUIET)) {
+            List<RunResult> runs = all.stream().filter(RunResult::succeeded).filter(r -> r.run().variant().equals(variant)
+                    && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+            if (runs.isEmpty()) {
+                continue;
+            }
+            h(variant.equals(SweepPlan.RETIME) ? "### Timing runs repeated back to back (same configurations, closer in time and load)"
+                    : "### Timing runs on an otherwise idle machine, DL4J's trainers at three learning rates (variant 'quiet')");
+            line("| trainer | optimizer | global batch | lr | final acc. | train s | examples/s | s to " + pct(runs.get(0).targetAccuracy())
+                    + " | started | machine |");
+            line("|---|---|---|---|---|---|---|---|---|---|");
+            for (RunResult r : runs.stream().sorted(Comparator.comparing(RunResult::startedAt)).toList()) {
+                line(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %.1f | %.0f | %s | %s | %s |", r.run().trainer(), r.run().optimizer(),
+                        r.run().globalBatch(), rate(r.run().baseLearningRate()), pct(r.finalAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
+                        r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.startedAt(),
+                        r.host()));
+            }
+            line("");
+            ratios(runs.stream().filter(r -> r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
+                    runs.stream().filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
+                    variant.equals(SweepPlan.RETIME) ? "Ratios among the repeated runs" : "Ratios among the idle-machine runs (each peer at its best rate)");
         }
-        h("### Timing runs repeated back to back (same configurations, closer in time and load)");
-        line("| trainer | optimizer | global batch | final acc. | train s | examples/s | s to " + pct(runs.get(0).targetAccuracy()) + " | started |");
-        line("|---|---|---|---|---|---|---|---|");
-        for (RunResult r : runs.stream().sorted(Comparator.comparing(RunResult::startedAt)).toList()) {
-            line(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.1f | %.0f | %s | %s |", r.run().trainer(), r.run().optimizer(),
-                    r.run().globalBatch(), pct(r.finalAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
-                    r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.startedAt()));
-        }
-        line("");
-        ratios(runs.stream().filter(r -> r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
-                runs.stream().filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(), "Ratios among the repeated runs");
     }
 
     private void ratios(List<RunResult> ours, List<RunResult> peers, String title) {
@@ -252,8 +262,9 @@ public final class SweepReport {
             Optional<RunResult> bestThroughput = of.stream().max(Comparator.comparingDouble(RunResult::examplesPerSecond));
             if (fastestLamb.isPresent() && fastest.isPresent()) {
                 line(String.format(Locale.ROOT, "- Time to target: our LAMB at its fastest batch (%d: %.1f s) vs %s at its fastest setting "
-                                + "(batch %d: %.1f s): ratio ours/theirs **%.2f**.", fastestLamb.get().run().globalBatch(),
-                        fastestLamb.get().secondsToTarget(), trainer, fastest.get().run().globalBatch(), fastest.get().secondsToTarget(),
+                                + "(batch %d, lr %s: %.1f s): ratio ours/theirs **%.2f**.", fastestLamb.get().run().globalBatch(),
+                        fastestLamb.get().secondsToTarget(), trainer, fastest.get().run().globalBatch(), rate(fastest.get().run().baseLearningRate()),
+                        fastest.get().secondsToTarget(),
                         fastestLamb.get().secondsToTarget() / fastest.get().secondsToTarget()));
                 if (trainer.equals(SweepRun.DL4J_PARAM_AVG)) {
                     line(fastestLamb.get().secondsToTarget() < fastest.get().secondsToTarget()
