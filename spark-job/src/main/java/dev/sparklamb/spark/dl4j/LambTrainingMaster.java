@@ -69,7 +69,10 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
 
     private final Config options;
     private final RunConfig config;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LambTrainingMaster.class);
+
     private volatile List<StepMetrics> history = List.of();
+    private final java.util.concurrent.atomic.AtomicInteger fits = new java.util.concurrent.atomic.AtomicInteger();
 
     private LambTrainingMaster(Config options) {
         this.options = options;
@@ -138,6 +141,13 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
     /** Runs one fit, keeps its history and gives the last step's mean loss to the DL4J wrapper as its score. */
     private <T> void train(JavaSparkContext sc, DropInNetwork target, JavaRDD<T> data, MinibatchExamples.Unpacker<T> unpacker,
                            String type, DoubleConsumer score) {
+        int fit = fits.incrementAndGet();
+        if (fit > 1) {
+            // DL4J's examples call fit once per epoch; here that restarts the optimizer: say so rather than train differently in silence
+            LOG.warn("LambTrainingMaster: fit #{} on this training master is a new run of {} epoch(s): the network's parameters carry on, "
+                    + "but the optimizer moments and the warmup/decay schedule start again. For n passes under one schedule, build the "
+                    + "master with epochs(n) and call fit once", fit, config.training().epochs());
+        }
         history = List.copyOf(DropInTraining.fit(sc, config, target, data, unpacker, "training data (" + type + ")"));
         score.accept(lastLoss());
     }
