@@ -105,14 +105,18 @@ public final class SweepPlan {
      * {@code epochs30}: a 3x epoch budget (90 steps) - no longer the same budget as batch 512, it shows what the
      * fixed budget costs. {@code linear}: the peak rate scaled linearly with the batch (x32 at 16K) instead of by its square
      * root (x5.7): at 30 steps a LAMB layer moves by at most the sum of its step rates relative to its norm, and with
-     * square-root scaling that sum is ~7x smaller than at batch 512 (1,170 steps).
+     * square-root scaling that sum is ~7x smaller than at batch 512 (1,170 steps). {@code peak2x} / {@code peak0.5x}:
+     * square-root scaling from base batch 128 / 2048 instead of 512, i.e. twice / half the recipe's peak rate (after
+     * {@code linear} diverged): how sensitive the 16K result is to the rate.
      * Variant name to configuration overrides; the run's {@code epochs} field stays the sweep's
      * budget (so the grid rate is found), the override wins.
      */
     static final List<Map.Entry<String, List<String>>> TRIES = List.of(
             Map.entry("warmup30", List.of("spark-lamb.optimizer.learning-rate.warmup-fraction=0.3")),
             Map.entry("epochs30", List.of("spark-lamb.training.epochs=30")),
-            Map.entry("linear", List.of("spark-lamb.optimizer.learning-rate.scaling=linear")));
+            Map.entry("linear", List.of("spark-lamb.optimizer.learning-rate.scaling=linear")),
+            Map.entry("peak2x", List.of("spark-lamb.optimizer.learning-rate.base-batch=128")),
+            Map.entry("peak0.5x", List.of("spark-lamb.optimizer.learning-rate.base-batch=2048")));
 
     static List<SweepRun> tries(String dataset, String model) {
         List<SweepRun> runs = new ArrayList<>();
