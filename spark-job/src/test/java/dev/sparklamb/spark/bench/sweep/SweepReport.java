@@ -175,7 +175,13 @@ public final class SweepReport {
     /** Runs with a changed recipe (SweepPlan.TRIES), beside the paper-recipe run of the same optimizer and batch. */
     private void tries(String dataset, String model, List<RunResult> chosen) {
         List<RunResult> tries = all.stream().filter(RunResult::succeeded).filter(r -> !r.run().variant().isEmpty()
-                && !r.run().variant().equals(SweepPlan.RETIME) && !r.run().variant().equals(SweepPlan.QUIET) && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
+                        && !r.run().variant().equals(SweepPlan.RETIME) && !r.run().variant().equals(SweepPlan.QUIET) && r.run().dataset().equals(dataset)
+                        && r.run().model().equals(model))
+                // only tries at the rate the (possibly grown) grid chose; older ones made with an earlier choice stay in their files
+                .filter(r -> find(chosen, r.run().optimizer(), SweepPlan.BASE_BATCH).map(b -> b.run().baseLearningRate() == r.run().baseLearningRate())
+                        .orElse(false))
+                .sorted(Comparator.comparing((RunResult r) -> r.run().optimizer()).thenComparing(r -> r.run().variant()))
+                .toList();
         if (tries.isEmpty()) {
             return;
         }
