@@ -7,9 +7,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-mvn -B -q -ntp install -DskipTests -pl .,optimizer-core >/dev/null
-mvn -B -q -ntp test-compile -pl spark-job -Dexec.skip=true >/dev/null
-mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
+# Reactor build of spark-job and what it needs (never `mvn install`: nothing is written to ~/.m2); MAVEN_OFFLINE=1 builds offline.
+mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -pl spark-job -am test-compile dependency:build-classpath -Dexec.skip=true \
+  -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
 source "$here/bench/java17-flags.sh"
 # local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1

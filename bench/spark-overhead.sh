@@ -10,9 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 submit/fetch-data.sh mnist-raw >/dev/null
-mvn -B -q -ntp install -DskipTests -pl optimizer-core,spark-job >/dev/null
-mvn -B -q -ntp test-compile -pl spark-job >/dev/null
-mvn -B -q -ntp dependency:build-classpath -pl spark-job -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
+# Reactor build of spark-job and what it needs (never `mvn install`: nothing is written to ~/.m2); MAVEN_OFFLINE=1 builds offline.
+mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -pl spark-job -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
 source "$here/bench/java17-flags.sh"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
 # local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
