@@ -65,7 +65,7 @@ public final class SweepReport {
         claim(chosen);
         verdict(chosen);
         tries(dataset, model, chosen);
-        peerTable(dataset, model, ours);
+        peerTable(dataset, model, chosen);
         SweepPlots.accuracyVsBatch(plots.resolve("accuracy-vs-batch-" + slug + ".png"),
                 name + ": final test accuracy vs global batch (" + SweepPlan.EPOCHS + " epochs)", OPTIMIZERS, chosen);
         List<RunResult> at32k = chosen.stream().filter(r -> r.run().globalBatch() == 32768
@@ -87,23 +87,36 @@ public final class SweepReport {
             return;
         }
         h("### Learning-rate grid at batch 512 (the only tuning)");
+        boolean incomplete = false;
         line("| optimizer | base lr | final acc. | best acc. | chosen |");
         line("|---|---|---|---|---|");
         for (String opt : OPTIMIZERS) {
             SweepRun probe = SweepRun.ours(grid.get(0).run().dataset(), grid.get(0).run().model(), opt, 2048, Double.NaN, SweepPlan.EPOCHS);
-            Optional<RunResult> best = GridChoice.resolve(all, probe).isPresent() ? GridChoice.best(all, probe) : Optional.empty();
-            List<RunResult> rows = grid.stream().filter(r -> r.run().optimizer().equals(opt))
-                    .sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList();
+            boolean growing = GridChoice.extension(all, probe).isPresent();
+            boolean resolved = GridChoice.resolve(all, probe).isPresent();
+            Optional<RunResult> best = growing || resolved ? GridChoice.best(all, probe) : Optional.empty();
+            List<RunResult> rows = rows(grid, opt);
+            incomplete |= !growing && !resolved && !rows.isEmpty();
             for (RunResult r : rows) {
                 boolean chosen = best.map(b -> b.id().equals(r.id())).orElse(false);
                 boolean edge = r == rows.get(0) || r == rows.get(rows.size() - 1);
                 boolean added = !SweepPlan.GRID.get(opt).contains(r.run().baseLearningRate());
+                String mark = !chosen ? "" : growing ? "**yes, for now** (an end of the rates run: the next `bench/sweep.sh` run of this subset grows the grid)"
+                        : "**yes**" + (edge ? " (an end of the rates run, after growing " + GridChoice.MAX_EXTENSIONS + "x at most: not bracketed)" : "");
                 line(String.format(Locale.ROOT, "| %s | %s%s | %s | %s | %s |", opt, rate(r.run().baseLearningRate()), added ? " (grid grown)" : "",
-                        pct(r.finalAccuracy()), pct(r.bestAccuracy()), chosen ? "**yes**" + (edge
-                                ? " (an end of the rates run, after growing " + GridChoice.MAX_EXTENSIONS + "x at most: not bracketed)" : "") : ""));
+                        pct(r.finalAccuracy()), pct(r.bestAccuracy()), mark));
             }
         }
         line("");
+        if (incomplete) {
+            line("No grid was run here (one fixed rate per optimizer, `SweepPlan.LENET_RATE` for LeNet): nothing is chosen, and the larger "
+                    + "batches use the same fixed rate.");
+            line("");
+        }
+    }
+
+    private static List<RunResult> rows(List<RunResult> grid, String opt) {
+        return grid.stream().filter(r -> r.run().optimizer().equals(opt)).sorted(Comparator.comparingDouble(r -> r.run().baseLearningRate())).toList();
     }
 
     private void batches(List<RunResult> chosen) {
@@ -197,7 +210,8 @@ public final class SweepReport {
         line("");
     }
 
-    private void peerTable(String dataset, String model, List<RunResult> ours) {
+    /** {@code chosen}: our runs at the grid's choice per optimizer (the only ones the ratios compare). */
+    private void peerTable(String dataset, String model, List<RunResult> chosen) {
         List<RunResult> peers = peers(dataset, model);
         if (peers.isEmpty()) {
             return;
@@ -217,8 +231,8 @@ public final class SweepReport {
             line("- " + r.run().trainer() + " at " + r.run().globalBatch() + ": " + r.settings());
         }
         line("");
-        ratios(ours, peers, "Ratios (from the tables above; the runs were made at different times of a varying load)");
-        retimed(dataset, model);
+        ratios(chosen, peers, "Ratios (from the tables above; the runs were made at different times of a varying load)");
+        retimed(dataset, model, chosen);
     }
 
     /**
@@ -226,7 +240,7 @@ public final class SweepReport {
      * those made on an otherwise idle machine with the peers' rate grid ({@code --subset fashion-quiet}), with the
      * ratios within each set.
      */
-    private void retimed(String dataset, String model) {
+    private void retimed(String dataset, String model, List<RunResult> chosen) {
         for (String variant : List.of(SweepPlan.RETIME, SweepPlan.QUIET)) {
             List<RunResult> runs = all.stream().filter(RunResult::succeeded).filter(r -> r.run().variant().equals(variant)
                     && r.run().dataset().equals(dataset) && r.run().model().equals(model)).toList();
@@ -234,20 +248,22 @@ public final class SweepReport {
                 continue;
             }
             h(variant.equals(SweepPlan.RETIME) ? "### Timing runs repeated back to back (same configurations, closer in time and load)"
-                    : "### Timing runs on an otherwise idle machine, DL4J's trainers at three learning rates (variant 'quiet')");
+                    : "### Timing runs on an otherwise idle machine, DL4J's trainers at three learning rates each (variant 'quiet')");
             line("| trainer | optimizer | global batch | lr | final acc. | train s | examples/s | s to " + pct(runs.get(0).targetAccuracy())
                     + " | started | machine |");
             line("|---|---|---|---|---|---|---|---|---|---|");
             for (RunResult r : runs.stream().sorted(Comparator.comparing(RunResult::startedAt)).toList()) {
+                boolean earlier = r.run().trainer().equals(SweepRun.SPARK_LAMB) && find(chosen, r.run().optimizer(), SweepPlan.BASE_BATCH)
+                        .map(b -> b.run().baseLearningRate() != r.run().baseLearningRate()).orElse(false);
                 line(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %.1f | %.0f | %s | %s | %s |", r.run().trainer(), r.run().optimizer(),
-                        r.run().globalBatch(), rate(r.run().baseLearningRate()), pct(r.finalAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
+                        r.run().globalBatch(), rate(r.run().baseLearningRate()) + (earlier ? " (the grid's earlier choice)" : ""), pct(r.finalAccuracy()), r.trainSeconds(), r.examplesPerSecond(),
                         r.secondsToTarget() == null ? "not reached" : String.format(Locale.ROOT, "%.1f", r.secondsToTarget()), r.startedAt(),
                         r.host()));
             }
             line("");
             ratios(runs.stream().filter(r -> r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
                     runs.stream().filter(r -> !r.run().trainer().equals(SweepRun.SPARK_LAMB)).toList(),
-                    variant.equals(SweepPlan.RETIME) ? "Ratios among the repeated runs" : "Ratios among the idle-machine runs (each peer at its best rate)");
+                    variant.equals(SweepPlan.RETIME) ? "Ratios among the repeated runs" : "Ratios among the idle-machine runs (each peer at its fastest setting)");
         }
     }
 
