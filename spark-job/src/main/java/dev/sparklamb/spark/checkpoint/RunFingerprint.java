@@ -21,6 +21,7 @@ public final class RunFingerprint {
     public static String of(ModelSpec spec, RunConfig config, long trainingExamples) {
         String canonical = String.join("\n",
                 "model=" + spec.json(),
+                "freeze=" + config.model().freeze(),
                 "seed=" + config.seed(),
                 "examples=" + trainingExamples,
                 "globalBatch=" + config.training().globalBatch(),

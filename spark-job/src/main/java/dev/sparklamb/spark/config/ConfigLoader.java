@@ -119,7 +119,9 @@ public final class ConfigLoader {
                 positiveInt(c, "model.input-height"),
                 positiveInt(c, "model.input-width"),
                 positiveInt(c, "model.input-channels"),
-                atLeast(c, "model.classes", 2));
+                atLeast(c, "model.classes", 2),
+                c.getString(ROOT + "model.init-from"),
+                c.getStringList(ROOT + "model.freeze"));
 
         DataSettings data = new DataSettings(
                 c.getString(ROOT + "data.train"),

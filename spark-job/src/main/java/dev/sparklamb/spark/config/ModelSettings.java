@@ -7,9 +7,20 @@ import java.io.Serializable;
  *
  * @param preset     built-in architecture name ({@code mlp}, {@code lenet}); ignored when {@code configFile} is set
  * @param configFile DL4J configuration JSON path, or empty
+ * @param initFrom   a DL4J model zip (any Hadoop URI) whose parameters a fresh run starts from, or empty
+ * @param freeze     regexes searched in tensor names: matching tensors are frozen (never trained)
  */
-public record ModelSettings(String preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes)
-        implements Serializable {
+public record ModelSettings(String preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes,
+                            String initFrom, java.util.List<String> freeze) implements Serializable {
+
+    public ModelSettings {
+        freeze = java.util.List.copyOf(freeze);
+    }
+
+    /** A network trained from its own initialisation, nothing frozen. */
+    public ModelSettings(String preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes) {
+        this(preset, configFile, inputHeight, inputWidth, inputChannels, classes, "", java.util.List.of());
+    }
 
     public int inputSize() {
         return inputHeight * inputWidth * inputChannels;

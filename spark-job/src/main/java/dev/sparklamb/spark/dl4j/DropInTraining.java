@@ -51,14 +51,14 @@ final class DropInTraining {
                 throw new ConfigurationException("LambTrainingMaster.Builder.globalBatch: " + globalBatch + " is larger than the training "
                         + "data (" + train.count() + " examples in " + what + "): lower it or add data");
             }
-            TrainingLoop loop = new TrainingLoop(jsc, config, network.spec());
+            TrainingLoop loop = new TrainingLoop(jsc, config, network.spec(), network.roles());
             BatchPlan plan = loop.plan(train);
             Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
             LOG.info("LambTrainingMaster: training {} with {} on {} examples in {} partitions: global batch {}, micro-batch {}, {} steps "
                             + "({} per epoch); DL4J's own updater in the configuration is not used",
                     network.description(), config.optimizer().name(), train.count(), train.partitions(), plan.globalBatch(),
                     config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch());
-            try (StepEngine engine = loop.engine(train, network.layout(), network.parameters(), optimizer, optimizer.init(network.layout()))) {
+            try (StepEngine engine = loop.engine(train, network.parameters(), optimizer, optimizer.init(network.roles().optimized()))) {
                 List<StepMetrics> history = loop.run(train, Optional.empty(), engine, TrainingProgress.start(), (m, p, u) -> { });
                 network.setTrained(engine.parameters(), history.size());
                 return history;

@@ -22,7 +22,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The networks a run can train: the built-in presets, or any DL4J configuration JSON. DL4J's own updater is set to
- * {@link NoOp}: the optimizer is optimizer-core's, applied by the trainer.
+ * {@link NoOp}: the optimizer is optimizer-core's, applied by the trainer. Whether every layer can be trained exactly is
+ * {@link NetworkCheck}'s decision, made on the built network.
  */
 public final class ModelFactory {
 
@@ -93,32 +94,6 @@ public final class ModelFactory {
                 .build();
     }
 
-    /**
-     * DL4J applies regularization, gradient normalization and its updater in its own updater, which this trainer does
-     * not run (optimizer-core does the update); dropout would make replicas' results depend on their RNG state. A
-     * configuration that relies on them is refused rather than silently trained differently.
-     */
-    private static void requireTrainedByOptimizerOnly(String path, String where, org.deeplearning4j.nn.conf.layers.Layer layer) {
-        String problem = null;
-        if (layer.getIDropout() != null) {
-            problem = "uses dropout";
-        } else if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base) {
-            if (base.getRegularization() != null && !base.getRegularization().isEmpty()
-                    || base.getRegularizationBias() != null && !base.getRegularizationBias().isEmpty()) {
-                problem = "has l1/l2/weight-decay regularization (use spark-lamb.optimizer.weight-decay instead)";
-            } else if (base.getGradientNormalization() != null
-                    && base.getGradientNormalization() != org.deeplearning4j.nn.conf.GradientNormalization.None) {
-                problem = "uses gradient normalization " + base.getGradientNormalization()
-                        + " (use spark-lamb.optimizer.max-gradient-norm instead)";
-            }
-        }
-        if (problem != null) {
-            throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "', " + where
-                    + (layer.getLayerName() == null ? "" : " ('" + layer.getLayerName() + "')") + ", " + problem
-                    + "; spark-lamb applies its own optimizer and does not run DL4J's updater, so this would be ignored");
-        }
-    }
-
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */
     public static ModelSpec fromFile(String path, Configuration hadoop) {
         String json;
@@ -132,19 +107,9 @@ public final class ModelFactory {
         RuntimeException asMultiLayer;
         try {
             if (json.contains("\"vertices\"")) {
-                ComputationGraphConfiguration graph = ComputationGraphConfiguration.fromJson(json);
-                graph.getVertices().forEach((name, vertex) -> {
-                    if (vertex instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
-                        requireTrainedByOptimizerOnly(path, name, lv.getLayerConf().getLayer());
-                    }
-                });
-                return ModelSpec.of(graph, path);
+                return ModelSpec.of(ComputationGraphConfiguration.fromJson(json), path);
             }
-            MultiLayerConfiguration layers = MultiLayerConfiguration.fromJson(json);
-            for (int i = 0; i < layers.getConfs().size(); i++) {
-                requireTrainedByOptimizerOnly(path, "layer " + i, layers.getConf(i).getLayer());
-            }
-            return ModelSpec.of(layers, path);
+            return ModelSpec.of(MultiLayerConfiguration.fromJson(json), path);
         } catch (ConfigurationException e) {
             throw e;
         } catch (RuntimeException e) {

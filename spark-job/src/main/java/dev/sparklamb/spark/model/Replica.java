@@ -13,12 +13,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public abstract class Replica {
 
     private long parameterVersion = -1;
+    private ParameterRoles roles;
 
     /** The DL4J network. */
     public abstract Model network();
 
     /** Named tensors in flattening order (DL4J's {@code paramTable()} keys, e.g. {@code 0_W}). */
     public abstract TensorLayout layout();
+
+    /** What each tensor is to the trainer ({@link NetworkCheck}, nothing frozen by name); computed once. */
+    public ParameterRoles roles() {
+        if (roles == null) {
+            roles = NetworkCheck.check(network(), "network '" + getClass().getSimpleName() + "'", java.util.List.of());
+        }
+        return roles;
+    }
 
     /** DL4J's flat parameter vector (a view: writing it changes the network). */
     public INDArray flatParameters() {
@@ -50,22 +59,13 @@ public abstract class Replica {
     }
 
     /**
-     * Adds the gradient of the loss summed over the examples (DL4J's {@code computeGradientAndScore} gives the sum
-     * over the minibatch) to {@code gradientSum}, and returns the summed loss.
+     * Computes the gradient of the loss summed over the examples (DL4J's {@code computeGradientAndScore} gives the sum
+     * over the minibatch for its loss layers) into {@code fullGradient} (one value per parameter, in flattening order;
+     * for batch normalization's running statistics, the change DL4J's own step would apply), and returns the summed loss.
      */
-    public double addGradient(INDArray features, INDArray labels, float[] gradientSum) {
+    public double gradient(INDArray features, INDArray labels, float[] fullGradient) {
         fit(features, labels);
-        INDArray g = flatGradient();
-        DenseTensor dense = DenseTensor.of(g, "gradient", "gradient");
-        int n = gradientSum.length;
-        float[] chunk = new float[Math.min(n, 1 << 16)];
-        for (int from = 0; from < n; from += chunk.length) {
-            int count = Math.min(chunk.length, n - from);
-            dense.read(from, chunk, count);
-            for (int i = 0; i < count; i++) {
-                gradientSum[from + i] += chunk[i];
-            }
-        }
+        DenseTensor.of(flatGradient(), "gradient", "gradient").read(0, fullGradient, fullGradient.length);
         return score() * features.size(0);
     }
 

@@ -6,17 +6,21 @@ import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.optim.kernel.DenseTensor;
+import dev.sparklamb.spark.model.ParameterRoles;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The parameters, the optimizer and its state, where the update happens (the driver, or the local process): takes
- * the all-reduced gradient sum of a global batch, divides by the batch size once (as the optimizer's gradient
- * scale) and applies one optimizer step per tensor.
+ * the all-reduced gradient sum of a global batch, adds DL4J's L1/L2 terms, divides by the batch size once (as the
+ * optimizer's gradient scale) and applies one optimizer step per optimized tensor; then sets batch normalization's
+ * running statistics from their all-reduced sums. Frozen tensors never change.
  */
 public final class GlobalUpdate implements TrainingState {
 
-    private final TensorLayout layout;
+    private final ParameterRoles roles;
     private final Optimizer optimizer;
     private final OptimizerState state;
     private final INDArray parameters;
@@ -24,27 +28,65 @@ public final class GlobalUpdate implements TrainingState {
     private final INDArray gradient;
     private final NamedTensors gradientViews;
 
-    public GlobalUpdate(TensorLayout layout, float[] initialParameters, Optimizer optimizer) {
-        this(layout, initialParameters, optimizer, optimizer.init(layout));
+    public GlobalUpdate(ParameterRoles roles, float[] initialParameters, Optimizer optimizer) {
+        this(roles, initialParameters, optimizer, optimizer.init(roles.optimized()));
     }
 
-    public GlobalUpdate(TensorLayout layout, float[] initialParameters, Optimizer optimizer, OptimizerState state) {
+    /** All tensors optimized: a network without frozen tensors or running statistics. */
+    public GlobalUpdate(TensorLayout layout, float[] initialParameters, Optimizer optimizer) {
+        this(ParameterRoles.allOptimized(layout), initialParameters, optimizer);
+    }
+
+    public GlobalUpdate(ParameterRoles roles, float[] initialParameters, Optimizer optimizer, OptimizerState state) {
+        TensorLayout layout = roles.full();
         if (initialParameters.length != layout.totalLength()) {
             throw new IllegalArgumentException("initial parameters have " + initialParameters.length + " values; the layout needs " + layout.totalLength());
         }
-        this.layout = layout;
+        this.roles = roles;
         this.optimizer = optimizer;
         this.state = state;
         this.parameters = Nd4j.createFromArray(initialParameters.clone());
-        this.parameterViews = NamedTensors.viewsOf(layout, parameters);
-        this.gradient = Nd4j.createFromArray(new float[initialParameters.length]);
-        this.gradientViews = NamedTensors.viewsOf(layout, gradient);
+        NamedTensors all = NamedTensors.viewsOf(layout, parameters);
+        TensorLayout optimized = roles.optimized();
+        List<INDArray> views = new ArrayList<>(optimized.size());
+        for (int i = 0; i < optimized.size(); i++) {
+            views.add(all.get(optimized.name(i)));
+        }
+        this.parameterViews = NamedTensors.of(optimized, views);
+        this.gradient = Nd4j.createFromArray(new float[roles.optimizedLength()]);
+        this.gradientViews = NamedTensors.viewsOf(optimized, gradient);
     }
 
-    /** Applies one step from the gradient summed over {@code batchSize} examples. */
+    /** Applies one step from the gradient summed over {@code batchSize} examples (all tensors optimized). */
     public StepResult apply(float[] gradientSum, long batchSize) {
-        DenseTensor.of(gradient, "gradient", "gradient").write(0, gradientSum, gradientSum.length);
-        return optimizer.step(parameterViews, gradientViews, 1.0 / batchSize, state);
+        return apply(new GradientPart(0, gradientSum, 0, batchSize, 0, 0), batchSize);
+    }
+
+    /**
+     * Applies one step from {@code sum}, summed over {@code batchSize} examples. A non-finite gradient or statistic
+     * leaves everything unchanged and throws {@link dev.sparklamb.optim.InvalidGradientException}.
+     */
+    public StepResult apply(GradientPart sum, long batchSize) {
+        float[] g = sum.gradient();
+        if (roles.hasRegularization()) {
+            g = g.clone();
+            float[] all = parameters();
+            roles.addRegularization(0, g, roles.gatherOptimized(all), batchSize);
+        }
+        float[] statistics = null;
+        if (roles.hasStatistics()) {
+            statistics = parameters();
+            roles.applyStatistics(sum.statistics(), batchSize, statistics);
+            roles.requireFiniteStatistics(statistics);
+        }
+        DenseTensor.of(gradient, "gradient", "gradient").write(0, g, g.length);
+        StepResult result = optimizer.step(parameterViews, gradientViews, 1.0 / batchSize, state);
+        if (statistics != null) {
+            float[] updated = parameters();
+            roles.copyStatistics(statistics, updated);
+            DenseTensor.of(parameters, "parameters", "parameter").write(0, updated, updated.length);
+        }
+        return result;
     }
 
     /** The rate the schedule gives for the next step. */
@@ -52,7 +94,7 @@ public final class GlobalUpdate implements TrainingState {
         return optimizer.config().learningRate().rate(state.step());
     }
 
-    /** A copy of the current parameters. */
+    /** A copy of the current parameters (all tensors). */
     public float[] parameters() {
         return parameters.data().asFloat(); // asFloat() already returns a copy
     }
@@ -61,7 +103,8 @@ public final class GlobalUpdate implements TrainingState {
         return state;
     }
 
+    /** The whole network's layout (the optimizer state covers {@link ParameterRoles#optimized()}). */
     public TensorLayout layout() {
-        return layout;
+        return roles.full();
     }
 }

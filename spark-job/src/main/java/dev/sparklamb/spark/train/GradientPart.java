@@ -14,6 +14,7 @@ public final class GradientPart implements Serializable {
 
     private final int index;
     private final float[] gradient;
+    private final float[] statistics;
     private final double lossSum;
     private final long examples;
     private final long computeNanos;
@@ -25,8 +26,17 @@ public final class GradientPart implements Serializable {
      * @param loadNanos    slowest parameter-loading time among the contributing tasks
      */
     public GradientPart(int index, float[] gradient, double lossSum, long examples, long computeNanos, long loadNanos) {
+        this(index, gradient, new float[0], lossSum, examples, computeNanos, loadNanos);
+    }
+
+    /**
+     * @param statistics the example-weighted sums of batch normalization's running statistics
+     *                   ({@link dev.sparklamb.spark.model.ParameterRoles#addStatistics}); empty when there are none
+     */
+    public GradientPart(int index, float[] gradient, float[] statistics, double lossSum, long examples, long computeNanos, long loadNanos) {
         this.index = index;
         this.gradient = gradient;
+        this.statistics = statistics;
         this.lossSum = lossSum;
         this.examples = examples;
         this.computeNanos = computeNanos;
@@ -39,6 +49,11 @@ public final class GradientPart implements Serializable {
 
     public float[] gradient() {
         return gradient;
+    }
+
+    /** Summed running-statistics contributions (empty when the network has none, or in a shard other than 0). */
+    public float[] statistics() {
+        return statistics;
     }
 
     public double lossSum() {
@@ -61,6 +76,7 @@ public final class GradientPart implements Serializable {
     public static GradientPart sumInOrder(int index, List<GradientPart> parts) {
         List<GradientPart> sorted = parts.stream().sorted(Comparator.comparingInt(GradientPart::index)).toList();
         float[] sum = sorted.get(0).gradient().clone();
+        float[] stats = sorted.get(0).statistics().clone();
         double loss = sorted.get(0).lossSum();
         long examples = sorted.get(0).examples();
         long compute = sorted.get(0).computeNanos();
@@ -74,11 +90,19 @@ public final class GradientPart implements Serializable {
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += g[i];
             }
+            if (p.statistics().length != stats.length) {
+                throw new IllegalStateException("statistics of part " + p.index() + " have " + p.statistics().length + " values, expected "
+                        + stats.length);
+            }
+            float[] st = p.statistics();
+            for (int i = 0; i < stats.length; i++) {
+                stats[i] += st[i];
+            }
             loss += p.lossSum();
             examples += p.examples();
             compute = Math.max(compute, p.computeNanos());
             load = Math.max(load, p.loadNanos());
         }
-        return new GradientPart(index, sum, loss, examples, compute, load);
+        return new GradientPart(index, sum, stats, loss, examples, compute, load);
     }
 }

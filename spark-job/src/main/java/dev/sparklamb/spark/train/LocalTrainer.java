@@ -26,7 +26,7 @@ public final class LocalTrainer {
     /** Runs {@code plan}'s steps (up to {@code steps}) over all examples in {@code data}; returns the parameters. */
     public GlobalUpdate train(ExampleBlock data, BatchPlan plan, OptimizerConfig optimizer, long steps) {
         Replica replica = spec.build();
-        GlobalUpdate update = new GlobalUpdate(replica.layout(), replica.parameters(), optimizer.create());
+        GlobalUpdate update = new GlobalUpdate(replica.roles(), replica.parameters(), optimizer.create());
         for (long step = 0; step < Math.min(steps, plan.totalSteps()); step++) {
             step(replica, data, plan, update, step);
         }
@@ -35,8 +35,9 @@ public final class LocalTrainer {
 
     /** One step: gradient of the whole global batch, then the update. */
     public GradientPart step(Replica replica, ExampleBlock data, BatchPlan plan, GlobalUpdate update, long step) {
-        GradientPart g = PartitionGradient.compute(0, replica, data, update.parameters(), -1, plan, step, microBatch, classes);
-        update.apply(g.gradient(), plan.globalBatch());
+        GradientPart g = PartitionGradient.compute(0, replica, replica.roles(), data, update.parameters(), -1, plan, step, microBatch,
+                classes);
+        update.apply(g, plan.globalBatch());
         return g;
     }
 }

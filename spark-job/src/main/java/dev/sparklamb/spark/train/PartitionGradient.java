@@ -3,6 +3,7 @@ package dev.sparklamb.spark.train;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.BatchShare;
 import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,21 +17,33 @@ public final class PartitionGradient {
     private PartitionGradient() {
     }
 
-    public static GradientPart compute(int index, Replica replica, ExampleBlock block, float[] parameters, long parameterVersion,
-                                       BatchPlan plan, long step, int microBatch, int classes) {
+    /**
+     * The summed gradient of the optimized tensors over the partition's share (frozen tensors leave nothing), plus the
+     * example-weighted running statistics of batch normalization ({@link ParameterRoles#addStatistics}).
+     *
+     * @param parameters the full parameter vector of the step
+     */
+    public static GradientPart compute(int index, Replica replica, ParameterRoles roles, ExampleBlock block, float[] parameters,
+                                       long parameterVersion, BatchPlan plan, long step, int microBatch, int classes) {
         long t0 = System.nanoTime();
         replica.setParameters(parameters, parameterVersion);
         long t1 = System.nanoTime();
         int[] rows = BatchShare.rows(block, plan.permutation(plan.epochOf(step)), plan.firstPosition(step), plan.globalBatch());
-        float[] gradient = new float[parameters.length];
+        float[] gradient = new float[roles.optimizedLength()];
+        float[] statistics = new float[roles.statisticsLength()];
+        float[] full = new float[parameters.length];
         double loss = 0;
         for (int from = 0; from < rows.length; from += microBatch) {
             int count = Math.min(microBatch, rows.length - from);
             INDArray[] batch = batch(block, rows, from, count, classes);
-            loss += replica.addGradient(batch[0], batch[1], gradient);
+            loss += replica.gradient(batch[0], batch[1], full);
+            roles.addOptimized(full, gradient);
+            if (roles.hasStatistics()) {
+                roles.addStatistics(parameters, full, count, statistics);
+            }
         }
         long t2 = System.nanoTime();
-        return new GradientPart(index, gradient, loss, rows.length, t2 - t1, t1 - t0);
+        return new GradientPart(index, gradient, statistics, loss, rows.length, t2 - t1, t1 - t0);
     }
 
     /** Features {@code [count, featureCount]} and one-hot labels {@code [count, classes]} of the given rows. */

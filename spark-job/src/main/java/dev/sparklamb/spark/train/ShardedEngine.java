@@ -11,6 +11,7 @@ import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.metrics.CommunicationMeter;
+import dev.sparklamb.spark.model.ParameterRoles;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,6 +58,14 @@ final class ShardedEngine implements StepEngine {
     private final ShardedStep sharded;
     private final int fanIn;
     private final CommunicationMeter meter;
+    private final ParameterRoles roles;
+    /**
+     * The full parameter vector as far as the driver keeps it: frozen tensors and batch normalization's running
+     * statistics (updated every step); the optimized tensors' places are stale (they live in the shards).
+     */
+    private float[] fixed;
+    /** {@link #fixed} as the partitions see it; re-broadcast only when the statistics change. */
+    private Broadcast<float[]> fixedBroadcast;
     private long completedSteps;
     /** Parameters and moments after the last applied step; may not be computed yet (it is at the next action). */
     private JavaRDD<Shard> current;
@@ -66,6 +75,8 @@ final class ShardedEngine implements StepEngine {
     /** The initial shards, until the first step has cached them on the executors. */
     private final List<Broadcast<Shard>> initialShards = new ArrayList<>();
     private OptimizerState stateCache;
+    /** Broadcasts of earlier {@link #fixed} vectors, destroyed once the current shards are computed. */
+    private final List<Broadcast<float[]>> oldBroadcasts = new ArrayList<>();
 
     /** One shard's parameters and optimizer moments ({@code v} null for LARS). Never modified once built. */
     static final class Shard implements Serializable {
@@ -133,12 +144,20 @@ final class ShardedEngine implements StepEngine {
         }
     }
 
-    ShardedEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, TensorLayout layout, float[] parameters, Optimizer optimizer,
+    /**
+     * @param parameters the full parameter vector (every tensor); the shards hold the optimized tensors
+     *                   ({@link ParameterRoles#optimized()}), the driver the rest
+     */
+    ShardedEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, float[] parameters, Optimizer optimizer,
                   OptimizerState state, int shards, int fanIn, CommunicationMeter meter) {
         this.jsc = jsc;
         this.tasks = tasks;
         this.train = train;
-        this.shardPlan = ShardPlan.of(layout, shards);
+        this.roles = tasks.roles();
+        this.fixed = parameters.clone();
+        this.fixedBroadcast = jsc.broadcast(fixed);
+        float[] optimized = roles.gatherOptimized(parameters);
+        this.shardPlan = ShardPlan.of(roles.optimized(), shards);
         this.sharded = ShardedStep.of(optimizer, shardPlan);
         this.fanIn = fanIn;
         this.meter = meter;
@@ -147,7 +166,7 @@ final class ShardedEngine implements StepEngine {
         // One broadcast per shard: each executor fetches only the shards it will own, and no task description carries
         // model-sized data (Spark caps those at spark.rpc.message.maxSize). Destroyed once the shards are cached.
         for (int s = 0; s < shardPlan.shards(); s++) {
-            initialShards.add(jsc.broadcast(new Shard(s, shardPlan.slice(parameters, s), sharded.momentSlice(state, s, false),
+            initialShards.add(jsc.broadcast(new Shard(s, shardPlan.slice(optimized, s), sharded.momentSlice(state, s, false),
                     sharded.hasSecondMoment() ? sharded.momentSlice(state, s, true) : null)));
         }
         List<Broadcast<Shard>> initial = List.copyOf(initialShards);
@@ -198,7 +217,10 @@ final class ShardedEngine implements StepEngine {
         int shards = sp.shards();
         int f = fanIn;
         StepTasks tk = tasks;
+        ParameterRoles rl = roles;
+        Broadcast<float[]> base = fixedBroadcast;
         long total = sp.layout().totalLength();
+        long batch = plan.globalBatch();
 
         // All-gather: every partition receives every shard's parameter slice.
         JavaPairRDD<Integer, ParameterSlice> gathered = cur
@@ -214,21 +236,24 @@ final class ShardedEngine implements StepEngine {
         JavaPairRDD<Integer, GradientPart> slices = train.blocks()
                 .zipPartitions(gathered, (Iterator<ExampleBlock> blocks, Iterator<Tuple2<Integer, ParameterSlice>> in) -> {
                     int index = TaskContext.getPartitionId();
-                    float[] parameters = new float[Math.toIntExact(total)];
+                    float[] optimizedValues = new float[Math.toIntExact(total)];
                     int received = 0;
                     while (in.hasNext()) {
                         ParameterSlice ps = in.next()._2();
-                        System.arraycopy(ps.values, 0, parameters, Math.toIntExact(sp.flatFrom(ps.shard)), ps.values.length);
+                        System.arraycopy(ps.values, 0, optimizedValues, Math.toIntExact(sp.flatFrom(ps.shard)), ps.values.length);
                         received++;
                     }
+                    float[] parameters = base.value().clone();
+                    rl.scatterOptimized(optimizedValues, parameters);
                     if (received != shards) {
                         throw new IllegalStateException("partition " + index + " received " + received + " parameter slices, expected " + shards);
                     }
                     GradientPart g = tk.gradient(index, StepTasks.firstOrEmpty(index, blocks), parameters, plan, step);
                     List<Tuple2<Integer, GradientPart>> out = new ArrayList<>(shards);
                     for (int s = 0; s < shards; s++) {
-                        out.add(new Tuple2<>(s, new GradientPart(index, sp.slice(g.gradient(), s), g.lossSum(), g.examples(),
-                                g.computeNanos(), g.loadNanos())));
+                        // The running statistics (small) travel with shard 0 only.
+                        out.add(new Tuple2<>(s, new GradientPart(index, sp.slice(g.gradient(), s), s == 0 ? g.statistics() : new float[0],
+                                g.lossSum(), g.examples(), g.computeNanos(), g.loadNanos())));
                     }
                     return out.iterator();
                 })
@@ -244,13 +269,19 @@ final class ShardedEngine implements StepEngine {
             }
             parts.sort(Comparator.comparingInt(GradientPart::index));
             GradientPart sum = TreeOrder.sum(parts, f);
+            if (rl.hasRegularization()) {
+                float[] regularized = sum.gradient().clone();
+                rl.addRegularization(sp.flatFrom(sh.shard), regularized, sh.w, batch);
+                sum = new GradientPart(sum.index(), regularized, sum.statistics(), sum.lossSum(), sum.examples(), sum.computeNanos(),
+                        sum.loadNanos());
+            }
             return List.of(new Reduced(sh, sum, ShardedStep.gradientReport(sp, sh.shard, sum.gradient()))).iterator();
         });
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
         List<ReduceReport> reports = reduced
-                .map(r -> new ReduceReport(new GradientPart(0, new float[0], r.sum.lossSum(), r.sum.examples(), r.sum.computeNanos(),
-                        r.sum.loadNanos()), r.report))
+                .map(r -> new ReduceReport(new GradientPart(0, new float[0], r.sum.statistics(), r.sum.lossSum(), r.sum.examples(),
+                        r.sum.computeNanos(), r.sum.loadNanos()), r.report))
                 .collect();
         currentComputed();
         long reducedAt = System.nanoTime();
@@ -258,7 +289,13 @@ final class ShardedEngine implements StepEngine {
         tasks.requireWholeBatch(totals.examples(), plan, step);
         double lr = sharded.learningRate(completedSteps);
         ShardedStep.Coefficients k;
+        float[] nextFixed = null;
         try {
+            if (roles.hasStatistics()) {
+                nextFixed = fixed.clone();
+                roles.applyStatistics(totals.statistics(), plan.globalBatch(), nextFixed);
+                roles.requireFiniteStatistics(nextFixed);
+            }
             k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / plan.globalBatch(), completedSteps);
         } catch (InvalidGradientException e) {
             reduced.unpersist(false);
@@ -289,6 +326,12 @@ final class ShardedEngine implements StepEngine {
             releaseWhenCurrentComputed.add(updated);
         }
         meter.end();
+        if (nextFixed != null) {
+            fixed = nextFixed;
+            Broadcast<float[]> old = fixedBroadcast;
+            oldBroadcasts.add(old);
+            fixedBroadcast = jsc.broadcast(fixed);
+        }
         next.rdd().localCheckpoint();
         cur.unpersist(false);
         current = next;
@@ -304,6 +347,8 @@ final class ShardedEngine implements StepEngine {
         releaseWhenCurrentComputed.clear();
         initialShards.forEach(b -> b.destroy());
         initialShards.clear();
+        oldBroadcasts.forEach(b -> b.destroy());
+        oldBroadcasts.clear();
     }
 
     @Override
@@ -315,7 +360,9 @@ final class ShardedEngine implements StepEngine {
                 System.arraycopy(t._2(), 0, flat, Math.toIntExact(sp.flatFrom(t._1())), t._2().length);
             }
             currentComputed();
-            parametersCache = flat;
+            float[] all = fixed.clone();
+            roles.scatterOptimized(flat, all);
+            parametersCache = all;
         }
         return parametersCache.clone();
     }
@@ -347,13 +394,14 @@ final class ShardedEngine implements StepEngine {
 
     @Override
     public TensorLayout layout() {
-        return shardPlan.layout();
+        return roles.full();
     }
 
     @Override
     public void close() {
         currentComputed();
         current.unpersist(false);
+        fixedBroadcast.destroy();
         parametersCache = null;
         stateCache = null;
         meter.close();

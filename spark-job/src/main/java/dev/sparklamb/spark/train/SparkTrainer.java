@@ -14,7 +14,10 @@ import dev.sparklamb.spark.device.ExecutorDevice;
 import dev.sparklamb.spark.metrics.RunOutput;
 import dev.sparklamb.spark.metrics.StepMetrics;
 import dev.sparklamb.spark.model.ModelFactory;
+import dev.sparklamb.spark.model.InitialParameters;
 import dev.sparklamb.spark.model.ModelSpec;
+import dev.sparklamb.spark.model.NetworkCheck;
+import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,13 +114,16 @@ public final class SparkTrainer {
         ExecutorDevice.requireDriverSupported();
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
+        ParameterRoles roles = NetworkCheck.check(driverModel.network(), "spark-lamb.model (" + spec.name() + ")", config.model().freeze());
         ModelFactory.requireFits(driverModel, config.model(), spec.name());
+        float[] initial = config.model().initFrom().isEmpty() ? driverModel.parameters()
+                : InitialParameters.fromModelZip(config.model().initFrom(), roles.full(), hadoop);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples train = loadTrain.apply(reader);
         Optional<CachedExamples> test = Optional.empty();
         try {
             test = Optional.ofNullable(loadTest).map(f -> f.apply(reader));
-            return train(spec, driverModel, train, test, hadoop);
+            return train(spec, driverModel, roles, initial, train, test, hadoop);
         } finally {
             train.release();
             test.ifPresent(CachedExamples::release);
@@ -125,9 +131,9 @@ public final class SparkTrainer {
     }
 
     /** Restores or starts, runs the steps with metrics and checkpoints, and writes the model and summary. */
-    private TrainingResult train(ModelSpec spec, Replica driverModel, CachedExamples train, Optional<CachedExamples> test,
-                                 Configuration hadoop) {
-        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec);
+    private TrainingResult train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
+                                 Optional<CachedExamples> test, Configuration hadoop) {
+        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
         BatchPlan plan = loop.plan(train);
         Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
         String fingerprint = RunFingerprint.of(spec, config, train.count());
@@ -141,7 +147,8 @@ public final class SparkTrainer {
                 .orElseGet(TrainingProgress::start);
         LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
                         + "micro-batch {}, {} steps ({} per epoch), peak learning rate {}, {} all-reduce{}",
-                spec.name(), driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(), train.count(),
+                spec.name() + " (" + roles + ")", driverModel.parameterCount(), driverModel.layout().size(), config.optimizer().name(),
+                train.count(),
                 train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
                 String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())), config.training().allReduce(),
                 restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
@@ -150,9 +157,8 @@ public final class SparkTrainer {
         float[] finalParameters;
         dev.sparklamb.optim.OptimizerState finalState;
         try (StepEngine engine = restored
-                .map(c -> loop.engine(train, driverModel.layout(), c.parameters(), optimizer, c.optimizerState()))
-                .orElseGet(() -> loop.engine(train, driverModel.layout(), driverModel.parameters(), optimizer,
-                        optimizer.init(driverModel.layout())));
+                .map(c -> loop.engine(train, c.parameters(), optimizer, c.optimizerState()))
+                .orElseGet(() -> loop.engine(train, initial, optimizer, optimizer.init(roles.optimized())));
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
                      : RunOutput.create(config.output(), hadoop)) {
             try {

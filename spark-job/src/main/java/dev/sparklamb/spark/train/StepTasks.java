@@ -3,6 +3,7 @@ package dev.sparklamb.spark.train;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.model.ModelSpec;
+import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.ReplicaPool;
 import java.io.Serializable;
 import java.util.List;
@@ -18,15 +19,21 @@ final class StepTasks implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final ModelSpec spec;
+    private final ParameterRoles roles;
     private final int microBatch;
     private final int classes;
     /** Random per loop, so replicas reused across runs in one JVM never mistake old parameters for current ones. */
     private final long runId = new java.util.Random().nextLong();
 
-    StepTasks(ModelSpec spec, int microBatch, int classes) {
+    StepTasks(ModelSpec spec, ParameterRoles roles, int microBatch, int classes) {
         this.spec = spec;
+        this.roles = roles;
         this.microBatch = microBatch;
         this.classes = classes;
+    }
+
+    ParameterRoles roles() {
+        return roles;
     }
 
     /** A number that identifies the parameters of step {@code step} (before its update) for this run. */
@@ -37,7 +44,7 @@ final class StepTasks implements Serializable {
     /** Gradient of partition {@code index}'s share of step {@code step}, from the given parameters. */
     GradientPart gradient(int index, ExampleBlock block, float[] parameters, BatchPlan plan, long step) {
         return ReplicaPool.withReplica(spec, replica ->
-                PartitionGradient.compute(index, replica, block, parameters, version(step), plan, step, microBatch, classes));
+                PartitionGradient.compute(index, replica, roles, block, parameters, version(step), plan, step, microBatch, classes));
     }
 
     JavaRDD<GradientPart> gradients(JavaRDD<ExampleBlock> blocks, Broadcast<float[]> parameters, BatchPlan plan, long step) {

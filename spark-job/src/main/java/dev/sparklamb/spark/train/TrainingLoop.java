@@ -3,7 +3,6 @@ package dev.sparklamb.spark.train;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
-import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.config.TrainingSettings;
@@ -13,6 +12,7 @@ import dev.sparklamb.spark.metrics.CommunicationMeter;
 import dev.sparklamb.spark.metrics.ProgressReporter;
 import dev.sparklamb.spark.metrics.StepMetrics;
 import dev.sparklamb.spark.model.ModelSpec;
+import dev.sparklamb.spark.model.ParameterRoles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,11 +40,22 @@ public final class TrainingLoop {
     private long evaluations;
     private Evaluation lastEvaluation;
 
+    /** A loop for a network without frozen tensors (every tensor checked and roled by {@link ModelSpec#build()}'s network). */
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
+        this(jsc, config, spec, spec.build().roles());
+    }
+
+    /** A loop that trains {@code spec}'s network with the tensors' roles from {@code NetworkCheck}. */
+    public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec, ParameterRoles roles) {
         this.jsc = jsc;
         this.config = config;
         this.spec = spec.withDevice(config.device());
-        this.tasks = new StepTasks(this.spec, config.training().microBatch(), config.model().classes());
+        this.tasks = new StepTasks(this.spec, roles, config.training().microBatch(), config.model().classes());
+    }
+
+    /** What each tensor is: the optimizer state of {@link #engine} covers {@code roles().optimized()}. */
+    public ParameterRoles roles() {
+        return tasks.roles();
     }
 
     public BatchPlan plan(CachedExamples train) {
@@ -60,14 +71,14 @@ public final class TrainingLoop {
      * The step engine of {@code spark-lamb.training.all-reduce}, starting from {@code parameters} and {@code state}
      * (fresh or restored). Close it when done.
      */
-    public StepEngine engine(CachedExamples train, TensorLayout layout, float[] parameters, Optimizer optimizer, OptimizerState state) {
+    public StepEngine engine(CachedExamples train, float[] parameters, Optimizer optimizer, OptimizerState state) {
         TrainingSettings t = config.training();
         CommunicationMeter meter = new CommunicationMeter(jsc.sc());
         if (!t.sharded()) {
-            return new TreeEngine(jsc, tasks, train, new GlobalUpdate(layout, parameters, optimizer, state), t.allReduceFanIn(), meter);
+            return new TreeEngine(jsc, tasks, train, new GlobalUpdate(roles(), parameters, optimizer, state), t.allReduceFanIn(), meter);
         }
-        return new ShardedEngine(jsc, tasks, train, layout, parameters, optimizer, state, t.shardsFor(train.partitions()),
-                t.allReduceFanIn(), meter);
+        return new ShardedEngine(jsc, tasks, train, parameters, optimizer, state, t.shardsFor(train.partitions()), t.allReduceFanIn(),
+                meter);
     }
 
     /** {@link #run(CachedExamples, Optional, StepEngine, TrainingProgress, TrainingListener)} with the tree all-reduce. */

@@ -52,7 +52,7 @@ final class TreeEngine implements StepEngine {
         long reduced = System.nanoTime();
         double lr = update.learningRate();
         try {
-            StepResult r = update.apply(sum.gradient(), plan.globalBatch());
+            StepResult r = update.apply(sum, plan.globalBatch());
             return new StepOutcome(sum, r, null, lr, start, distributed, reduced, System.nanoTime(),
                     meter.collect(tag, 4L * current.length));
         } catch (InvalidGradientException e) {

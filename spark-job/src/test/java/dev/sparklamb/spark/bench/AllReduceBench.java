@@ -99,7 +99,7 @@ public final class AllReduceBench {
             Replica replica = spec.build();
             long params = replica.parameterCount();
             List<StepMetrics> h;
-            try (StepEngine engine = loop.engine(data, replica.layout(), replica.parameters(), optimizer, optimizer.init(replica.layout()))) {
+            try (StepEngine engine = loop.engine(data, replica.parameters(), optimizer, optimizer.init(loop.roles().optimized()))) {
                 h = loop.run(data, Optional.empty(), engine, TrainingProgress.start(), (m, p, u) -> { });
             }
             for (StepMetrics m : h) {

@@ -1,0 +1,277 @@
+package dev.sparklamb.spark.model;
+
+import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.spark.config.ConfigurationException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.L1Regularization;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.schedule.FixedSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+
+/**
+ * The one check every entry point (the CLI and {@code SparkTrainer}, the DL4J drop-in {@code LambTrainingMaster})
+ * runs on a network before anything is written: each layer and vertex is either trained exactly as DL4J's own
+ * single-process {@code fit} would train it, with spark-lamb's optimizer in place of DL4J's updater, or refused with a
+ * message naming the layer (index or vertex name, and its name) and the feature. Wrapper layers are unwrapped and the
+ * wrapped layer is checked too. The result says what every tensor is ({@link ParameterRoles}).
+ */
+public final class NetworkCheck {
+
+    private NetworkCheck() {
+    }
+
+    /** A trainable unit of the network: a layer or a vertex with parameters, and its tensors' prefix in the flat vector. */
+    private record Unit(String where, String prefix, Layer layer, GraphVertex vertex, Trainable trainable) {
+    }
+
+    /**
+     * Checks {@code network} and says what each of its tensors is.
+     *
+     * @param who    the start of every message: the key or API the network came through
+     * @param freeze regexes (searched in tensor names) of tensors to freeze ({@code spark-lamb.model.freeze}); each
+     *               must match at least one tensor
+     */
+    public static ParameterRoles check(Model network, String who, List<String> freeze) {
+        List<Unit> units = units(network);
+        for (Unit u : units) {
+            requireSupported(u, who);
+        }
+        TensorLayout layout = layoutOf(network.paramTable());
+        List<Pattern> freezePatterns = new ArrayList<>();
+        for (String regex : freeze) {
+            Pattern p;
+            try {
+                p = Pattern.compile(regex);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new ConfigurationException("spark-lamb.model.freeze: '" + regex + "' is not a valid regular expression: "
+                        + e.getDescription(), e);
+            }
+            if (layout.tensors().stream().noneMatch(t -> p.matcher(t.name()).find())) {
+                throw new ConfigurationException("spark-lamb.model.freeze: '" + regex + "' matches no tensor of the network; its tensors are "
+                        + layout.tensors().stream().map(t -> t.name()).toList());
+            }
+            freezePatterns.add(p);
+        }
+        List<Integer> optimized = new ArrayList<>();
+        List<Double> l1 = new ArrayList<>();
+        List<Double> l2 = new ArrayList<>();
+        List<Integer> statistics = new ArrayList<>();
+        List<ParameterRoles.StatisticKind> kinds = new ArrayList<>();
+        IUpdater[] firstUpdater = new IUpdater[1];
+        String[] firstUpdaterTensor = new String[1];
+        for (Unit u : units) {
+            Layer inner = unwrap(u.layer());
+            boolean frozenLayer = u.layer() instanceof FrozenLayer || u.layer() instanceof FrozenLayerWithBackprop;
+            for (String param : u.trainable().paramTable(false).keySet()) {
+                String name = u.prefix() + param;
+                int index = layout.indexOf(name);
+                if (index < 0) {
+                    throw new IllegalStateException("tensor '" + name + "' of " + u.where() + " is not in the network's parameter table");
+                }
+                if (inner instanceof BatchNormalization && isStatistic(param)) {
+                    if (!frozenLayer) {
+                        statistics.add(index);
+                        kinds.add(kindOf(param));
+                    }
+                    continue;
+                }
+                if (frozenLayer || freezePatterns.stream().anyMatch(p -> p.matcher(name).find())) {
+                    continue;
+                }
+                TrainingConfig tc = u.trainable().getConfig();
+                IUpdater updater = tc.getUpdaterByParam(param);
+                if (firstUpdater[0] == null) {
+                    firstUpdater[0] = updater;
+                    firstUpdaterTensor[0] = name;
+                } else if (!java.util.Objects.equals(firstUpdater[0], updater)) {
+                    throw refused(who, u, "gives tensor '" + name + "' the updater " + updater + " while tensor '" + firstUpdaterTensor[0]
+                            + "' has " + firstUpdater[0] + "; spark-lamb replaces DL4J's updater by one optimizer for every tensor, so "
+                            + "per-layer updaters would be ignored: give all layers the same updater (it is not used), and freeze "
+                            + "tensors with FrozenLayer or spark-lamb.model.freeze");
+                }
+                double[] coefficients = regularization(who, u, param, tc.getRegularizationByParam(param));
+                optimized.add(index);
+                l1.add(coefficients[0]);
+                l2.add(coefficients[1]);
+            }
+        }
+        if (optimized.isEmpty()) {
+            throw new ConfigurationException(who + ": the network has no tensor left to train (all are frozen"
+                    + (freeze.isEmpty() ? "" : " or matched by spark-lamb.model.freeze " + freeze) + ")");
+        }
+        return new ParameterRoles(layout, optimized.stream().mapToInt(Integer::intValue).toArray(),
+                l1.stream().mapToDouble(Double::doubleValue).toArray(), l2.stream().mapToDouble(Double::doubleValue).toArray(),
+                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]));
+    }
+
+    /** Checks only that every layer and vertex is supported, with its settings (for configurations checked before a build). */
+    public static void requireSupported(Model network, String who) {
+        for (Unit u : units(network)) {
+            requireSupported(u, who);
+        }
+    }
+
+    static TensorLayout layoutOf(Map<String, org.nd4j.linalg.api.ndarray.INDArray> table) {
+        List<dev.sparklamb.optim.TensorSpec> specs = new ArrayList<>();
+        table.forEach((name, array) -> specs.add(new dev.sparklamb.optim.TensorSpec(name, array.shape())));
+        return new TensorLayout(specs);
+    }
+
+    private static List<Unit> units(Model network) {
+        List<Unit> units = new ArrayList<>();
+        if (network instanceof MultiLayerNetwork net) {
+            org.deeplearning4j.nn.api.Layer[] layers = net.getLayers();
+            for (int i = 0; i < layers.length; i++) {
+                Layer conf = layers[i].conf().getLayer();
+                String name = conf.getLayerName();
+                String where = "layer " + i + (name == null || name.equals(String.valueOf(i)) ? "" : " ('" + name + "')")
+                        + " (" + conf.getClass().getSimpleName() + ")";
+                units.add(new Unit(where, i + "_", conf, null, layers[i]));
+            }
+        } else if (network instanceof ComputationGraph graph) {
+            Map<String, GraphVertex> vertices = graph.getConfiguration().getVertices();
+            for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : graph.getVertices()) {
+                if (v.isInputVertex()) {
+                    continue;
+                }
+                GraphVertex conf = vertices.get(v.getVertexName());
+                Layer layer = conf instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
+                String where = "vertex '" + v.getVertexName() + "' ("
+                        + (layer != null ? layer.getClass().getSimpleName() : conf.getClass().getSimpleName()) + ")";
+                units.add(new Unit(where, v.getVertexName() + "_", layer, conf, v));
+            }
+        } else {
+            throw new IllegalArgumentException("not a MultiLayerNetwork or ComputationGraph: " + network.getClass().getName());
+        }
+        return units;
+    }
+
+    private static void requireSupported(Unit u, String who) {
+        if (u.vertex() != null && !(u.vertex() instanceof LayerVertex)) {
+            String why = LayerSupport.refusal(u.vertex());
+            if (why != null) {
+                throw refused(who, u, why);
+            }
+            return;
+        }
+        Layer layer = u.layer();
+        for (Layer l = layer; l != null; l = wrapped(l)) {
+            String why = LayerSupport.refusal(l);
+            if (why != null) {
+                throw refused(who, u, (l == layer ? "" : "wraps a " + l.getClass().getSimpleName() + ", which ") + why);
+            }
+            requireSettingsSupported(who, u, l);
+        }
+    }
+
+    /** Dropout, weight noise, gradient normalization and batch-normalization options of one (unwrapped) layer. */
+    private static void requireSettingsSupported(String who, Unit u, Layer l) {
+        IDropout dropout = l.getIDropout();
+        if (dropout != null) {
+            throw refused(who, u, "uses dropout (" + dropout.getClass().getSimpleName() + "), which this version does not train "
+                    + "with partition-independent randomness yet; remove it");
+        }
+        if (l instanceof BaseLayer base) {
+            if (base.getWeightNoise() != null) {
+                throw refused(who, u, "uses weight noise (" + base.getWeightNoise().getClass().getSimpleName() + "), whose noise DL4J "
+                        + "draws per weight for every forward pass, so it would depend on how the global batch is split; remove it");
+            }
+            if (base.getGradientNormalization() != null && base.getGradientNormalization() != GradientNormalization.None) {
+                throw refused(who, u, "uses gradient normalization " + base.getGradientNormalization() + ", which is not supported yet; "
+                        + "use spark-lamb.optimizer.max-gradient-norm (global norm clipping) instead");
+            }
+        }
+        if (l instanceof BatchNormalization bn && !bn.isMinibatch()) {
+            throw refused(who, u, "sets minibatch(false) (full-data-set statistics), which DL4J applies per fit call; "
+                    + "use the default minibatch(true)");
+        }
+    }
+
+    /** L1 and L2 coefficients of one tensor; DL4J's WeightDecay and scheduled coefficients are refused. */
+    private static double[] regularization(String who, Unit u, String param, List<Regularization> list) {
+        double l1 = 0;
+        double l2 = 0;
+        if (list == null) {
+            return new double[] {0, 0};
+        }
+        for (Regularization r : list) {
+            if (r instanceof L1Regularization r1) {
+                l1 += fixed(who, u, param, "l1", r1.getL1());
+            } else if (r instanceof L2Regularization r2) {
+                l2 += fixed(who, u, param, "l2", r2.getL2());
+            } else {
+                throw refused(who, u, "gives parameter '" + param + "' the regularization " + r.getClass().getSimpleName()
+                        + ", which is not supported yet; use spark-lamb.optimizer.weight-decay (decoupled, inside the optimizer) "
+                        + "or l1/l2");
+            }
+        }
+        return new double[] {l1, l2};
+    }
+
+    private static double fixed(String who, Unit u, String param, String what, ISchedule schedule) {
+        if (!(schedule instanceof FixedSchedule)) {
+            throw refused(who, u, "gives parameter '" + param + "' a scheduled " + what + " coefficient ("
+                    + schedule.getClass().getSimpleName() + "); only fixed coefficients are supported");
+        }
+        return schedule.valueAt(0, 0);
+    }
+
+    private static boolean isStatistic(String param) {
+        return param.equals(BatchNormalizationParamInitializer.GLOBAL_MEAN) || param.equals(BatchNormalizationParamInitializer.GLOBAL_VAR)
+                || param.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
+    }
+
+    private static ParameterRoles.StatisticKind kindOf(String param) {
+        return switch (param) {
+            case BatchNormalizationParamInitializer.GLOBAL_MEAN -> ParameterRoles.StatisticKind.MEAN;
+            case BatchNormalizationParamInitializer.GLOBAL_VAR -> ParameterRoles.StatisticKind.VARIANCE;
+            default -> ParameterRoles.StatisticKind.LOG10_STD;
+        };
+    }
+
+    private static Layer unwrap(Layer layer) {
+        Layer l = layer;
+        while (l != null && wrapped(l) != null) {
+            l = wrapped(l);
+        }
+        return l;
+    }
+
+    /** The layer a wrapper layer wraps, or null. */
+    private static Layer wrapped(Layer layer) {
+        if (layer instanceof FrozenLayer f) {
+            return f.getLayer();
+        }
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w) {
+            return w.getUnderlying();
+        }
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional b) {
+            return b.getFwd();
+        }
+        return null;
+    }
+
+    private static ConfigurationException refused(String who, Unit u, String problem) {
+        return new ConfigurationException(who + ": " + u.where() + " " + problem);
+    }
+}
