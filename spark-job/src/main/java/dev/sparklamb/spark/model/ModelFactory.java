@@ -104,6 +104,11 @@ public final class ModelFactory {
         } catch (IOException e) {
             throw new ConfigurationException("spark-lamb.model.config-file: cannot read '" + path + "': " + e.getMessage(), e);
         }
+        if (json.matches("(?s).*\"useLogStd\"\\s*:\\s*false.*")) {
+            throw new ConfigurationException("spark-lamb.model.config-file: '" + path + "' sets useLogStd = false on a BatchNormalization "
+                    + "layer, which DL4J 1.0.0-M2 reads back as true (it would silently train a different network); remove it or "
+                    + "set it to true");
+        }
         RuntimeException asMultiLayer;
         try {
             if (json.contains("\"vertices\"")) {

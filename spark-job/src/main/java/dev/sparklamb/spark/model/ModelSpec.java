@@ -18,12 +18,42 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public record ModelSpec(boolean graph, String json, String name, DeviceSettings device) implements Serializable {
 
+    /**
+     * The configuration as JSON. Executors rebuild the network from it, so every layer setting must survive DL4J's own
+     * JSON round trip; one that does not (DL4J 1.0.0-M2 reads {@code BatchNormalization.useLogStd(false)} back as true)
+     * is refused, naming the layer, rather than trained as a different network.
+     */
     public static ModelSpec of(MultiLayerConfiguration conf, String name) {
-        return new ModelSpec(false, conf.toJson(), name, DeviceSettings.DEFAULT);
+        String json = conf.toJson();
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            requireSurvives(name, "layer " + i, conf.getConf(i).getLayer(), back.getConf(i).getLayer());
+        }
+        return new ModelSpec(false, json, name, DeviceSettings.DEFAULT);
     }
 
+    /** As {@link #of(MultiLayerConfiguration, String)}, for a graph. */
     public static ModelSpec of(ComputationGraphConfiguration conf, String name) {
-        return new ModelSpec(true, conf.toJson(), name, DeviceSettings.DEFAULT);
+        String json = conf.toJson();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+        conf.getVertices().forEach((vertex, v) -> {
+            if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                    && back.getVertices().get(vertex) instanceof org.deeplearning4j.nn.conf.graph.LayerVertex bv) {
+                requireSurvives(name, "vertex '" + vertex + "'", lv.getLayerConf().getLayer(), bv.getLayerConf().getLayer());
+            }
+        });
+        return new ModelSpec(true, json, name, DeviceSettings.DEFAULT);
+    }
+
+    private static void requireSurvives(String name, String where, org.deeplearning4j.nn.conf.layers.Layer layer,
+                                        org.deeplearning4j.nn.conf.layers.Layer back) {
+        if (!layer.equals(back)) {
+            String hint = layer instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn && !bn.isUseLogStd()
+                    ? ": DL4J 1.0.0-M2 reads useLogStd(false) back as true; use the default useLogStd(true)" : "";
+            throw new dev.sparklamb.spark.config.ConfigurationException("network '" + name + "', " + where + " ("
+                    + layer.getClass().getSimpleName() + "): its settings do not survive DL4J's JSON serialization, through which "
+                    + "every executor builds its replica, so the replicas would train a different network" + hint);
+        }
     }
 
     /** The same network, built and run by executors on the device {@code settings} select. */

@@ -142,7 +142,8 @@ public final class NetworkCheck {
         if (network instanceof MultiLayerNetwork net) {
             org.deeplearning4j.nn.api.Layer[] layers = net.getLayers();
             for (int i = 0; i < layers.length; i++) {
-                Layer conf = layers[i].conf().getLayer();
+                // the configuration's layer, not the runtime layer's conf(): a frozen layer's runtime conf() is the wrapped one
+                Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
                 String name = conf.getLayerName();
                 String where = "layer " + i + (name == null || name.equals(String.valueOf(i)) ? "" : " ('" + name + "')")
                         + " (" + conf.getClass().getSimpleName() + ")";
