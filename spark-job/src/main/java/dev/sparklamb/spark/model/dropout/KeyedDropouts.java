@@ -60,9 +60,17 @@ public final class KeyedDropouts {
      * @throws IllegalArgumentException naming the layer, if a layer has noise that {@link #refusal} refuses
      */
     public static MultiLayerConfiguration install(MultiLayerConfiguration conf) {
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            installTree(layer, i, "layer " + i + named(layer));
+        int n = conf.getConfs().size();
+        for (int pass = 0; pass < 2; pass++) { // check all, then replace: a refused configuration is left unchanged
+            for (int i = 0; i < n; i++) {
+                Layer layer = conf.getConf(i).getLayer();
+                String where = "layer " + i + named(layer);
+                if (pass == 0) {
+                    check(layer, where);
+                } else {
+                    installTree(layer, i, where);
+                }
+            }
         }
         return conf;
     }
@@ -76,10 +84,17 @@ public final class KeyedDropouts {
     public static ComputationGraphConfiguration install(ComputationGraphConfiguration conf) {
         List<String> names = new ArrayList<>(conf.getVertices().keySet());
         names.sort(String::compareTo);
-        for (int i = 0; i < names.size(); i++) {
-            GraphVertex vertex = conf.getVertices().get(names.get(i));
-            if (vertex instanceof LayerVertex lv && lv.getLayerConf() != null && lv.getLayerConf().getLayer() != null) {
-                installTree(lv.getLayerConf().getLayer(), i, "vertex '" + names.get(i) + "'");
+        for (int pass = 0; pass < 2; pass++) { // check all, then replace: a refused configuration is left unchanged
+            for (int i = 0; i < names.size(); i++) {
+                GraphVertex vertex = conf.getVertices().get(names.get(i));
+                if (vertex instanceof LayerVertex lv && lv.getLayerConf() != null && lv.getLayerConf().getLayer() != null) {
+                    String where = "vertex '" + names.get(i) + "'";
+                    if (pass == 0) {
+                        check(lv.getLayerConf().getLayer(), where);
+                    } else {
+                        installTree(lv.getLayerConf().getLayer(), i, where);
+                    }
+                }
             }
         }
         return conf;
@@ -89,11 +104,14 @@ public final class KeyedDropouts {
         return layer.getLayerName() == null ? "" : " ('" + layer.getLayerName() + "')";
     }
 
-    private static void installTree(Layer top, int index, String where) {
+    private static void check(Layer top, String where) {
         String problem = refusal(top);
         if (problem != null) {
             throw new IllegalArgumentException(where + ", " + problem);
         }
+    }
+
+    private static void installTree(Layer top, int index, String where) {
         List<Located> all = new ArrayList<>();
         walk(top, where, all);
         for (int ordinal = 0; ordinal < all.size(); ordinal++) {

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.dropout.AlphaDropout;
@@ -188,5 +194,91 @@ class KeyedDropoutNetworkTest {
         try (DropoutContext.Scope s = DropoutContext.open(SEED, STEP, IDS)) {
             assertThat(keyed.output(x, true).data().asDouble()).isNotEqualTo(out.data().asDouble());
         }
+    }
+
+    /** LSTM (both directions of a bidirectional layer) with dropout on its 3-d input, per-time-step output. */
+    static MultiLayerConfiguration rnn(DataType type) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(13).dataType(type).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(new Bidirectional(new LSTM.Builder().nOut(4).activation(Activation.TANH).dropOut(0.7).build()))
+                .layer(new LSTM.Builder().nOut(3).activation(Activation.TANH).dropOut(new GaussianDropout(0.2)).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.recurrent(IN, 4))
+                .build();
+    }
+
+    @Test
+    void recurrentGradientSummedOverMicroBatchesEqualsTheWholeBatch() {
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, IDS.length, CLASSES, 4);
+        for (int i = 0; i < IDS.length; i++) {
+            for (int t = 0; t < 4; t++) {
+                y.putScalar(new int[] {i, (i + t) % CLASSES, t}, 1);
+            }
+        }
+        assertIndependentOfMicroBatching(rnn(DataType.DOUBLE), features(DataType.DOUBLE, 6, IN, 4), y, 1e-10);
+    }
+
+    @Test
+    void graphGradientSummedOverMicroBatchesEqualsTheWholeBatch() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(14).dataType(DataType.DOUBLE).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("left", new DenseLayer.Builder().nOut(5).activation(Activation.TANH).dropOut(0.8).build(), "in")
+                .addLayer("right", new DenseLayer.Builder().nOut(4).activation(Activation.TANH).dropOut(0.8).build(), "in")
+                .addVertex("merge", new MergeVertex(), "left", "right")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES).activation(Activation.SOFTMAX)
+                        .dropOut(new AlphaDropout(0.9)).build(), "merge")
+                .setOutputs("out")
+                .setInputTypes(InputType.feedForward(IN))
+                .build();
+        ComputationGraph graph = new ComputationGraph(KeyedDropouts.install(conf));
+        graph.init();
+        INDArray x = features(DataType.DOUBLE, 6, IN);
+        INDArray y = labels(DataType.DOUBLE);
+        double[][] parts = new double[3][];
+        int[][] splits = {{6}, {2, 4}, {1, 1, 1, 3}};
+        for (int k = 0; k < 3; k++) {
+            int from = 0;
+            for (int size : splits[k]) {
+                try (DropoutContext.Scope s = DropoutContext.open(SEED, STEP, Arrays.copyOfRange(IDS, from, from + size))) {
+                    graph.setInputs(x.get(NDArrayIndex.interval(from, from + size)).dup());
+                    graph.setLabels(y.get(NDArrayIndex.interval(from, from + size)).dup());
+                    graph.computeGradientAndScore();
+                }
+                double[] g = graph.gradient().gradient().dup().data().asDouble();
+                if (parts[k] == null) {
+                    parts[k] = g;
+                } else {
+                    for (int i = 0; i < g.length; i++) {
+                        parts[k][i] += g[i];
+                    }
+                }
+                from += size;
+            }
+        }
+        assertThat(relativeDistance(parts[0], parts[1])).as("graph, {2, 4} vs {6}").isLessThanOrEqualTo(1e-10);
+        assertThat(relativeDistance(parts[0], parts[2])).as("graph, {1, 1, 1, 3} vs {6}").isLessThanOrEqualTo(1e-10);
+    }
+
+    @Test
+    void aLayerThatSeesSeveralRowsPerExampleIsRefusedNotSilentlyMisKeyed() {
+        // RnnOutputLayer applies its dropout after reshaping [examples, size, time] to [examples * time, size]
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(15).dataType(DataType.DOUBLE).updater(new NoOp())
+                .list()
+                .layer(new LSTM.Builder().nOut(3).activation(Activation.TANH).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).dropOut(0.5).build())
+                .setInputType(InputType.recurrent(IN, 4))
+                .build();
+        MultiLayerNetwork net = network(conf);
+        net.setInput(features(DataType.DOUBLE, 6, IN, 4));
+        net.setLabels(Nd4j.zeros(DataType.DOUBLE, 6, 2, 4));
+        assertThatThrownBy(() -> {
+            try (DropoutContext.Scope s = DropoutContext.open(SEED, STEP, IDS)) {
+                net.computeGradientAndScore();
+            }
+        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("layer 1").hasMessageContaining("one activation row per example");
     }
 }
