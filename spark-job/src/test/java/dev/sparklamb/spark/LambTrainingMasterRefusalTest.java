@@ -14,7 +14,9 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -27,6 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -171,32 +175,60 @@ class LambTrainingMasterRefusalTest {
                 .hasMessageStartingWith("LambTrainingMaster: the MultiLayerNetwork does not accept the DataSets' 20 features per example: ");
     }
 
+    /** Layer settings that cannot be trained exactly, each with a part of the reason its refusal must give. */
+    static List<Object[]> unsupportedSettings() {
+        return List.of(
+                new Object[] {new DenseLayer.Builder().weightNoise(new DropConnect(0.5)), "DropConnect", "layer 0 ('layer0') (DenseLayer) "},
+                new Object[] {new DenseLayer.Builder().regularization(List.of(new WeightDecay(1e-4, true))), "regularization WeightDecay",
+                    "layer 0 ('layer0') (DenseLayer) "},
+                new Object[] {new DenseLayer.Builder().name("hidden").gradientNormalization(GradientNormalization.ClipL2PerLayer),
+                    "gradient normalization ClipL2PerLayer", "layer 0 ('hidden') (DenseLayer) "},
+                new Object[] {new DenseLayer.Builder().updater(new Adam(0.1)), "per-layer updaters would be ignored", "layer 1 ('layer1') (OutputLayer) "},
+                new Object[] {new DenseLayer.Builder().dropOut(new Dropout(new org.nd4j.linalg.schedule.StepSchedule(
+                        org.nd4j.linalg.schedule.ScheduleType.ITERATION, 0.9, 0.5, 10))), "pSchedule", "layer 0 ('layer0') (DenseLayer) "});
+    }
+
+    /**
+     * The drop-in and the CLI / SparkTrainer run one check: the same network gets the same refusal (after each entry
+     * point's prefix), naming the layer.
+     */
     @Test
-    void settingsThatOnlyDl4jsUpdaterWouldApplyAreRefusedNamingTheLayer() {
+    void settingsThatCannotBeTrainedExactlyAreRefusedNamingTheLayerByBothEntryPoints() throws Exception {
         List<DataSet> data = dataSets(-1, d -> d);
-        assertThat(refusal(net(mlp(new DenseLayer.Builder().dropOut(0.5), 10)), data)).isInstanceOf(ConfigurationException.class)
-                .hasMessage("LambTrainingMaster: layer 0 ('layer0') uses dropout, which would make the gradients depend on which replica "
-                        + "saw which example; remove it");
-        assertThat(refusal(net(mlp(new DenseLayer.Builder().l2(1e-4), 10)), data)).isInstanceOf(ConfigurationException.class)
-                .hasMessageStartingWith("LambTrainingMaster: layer 0 ('layer0') has l1/l2/weight-decay regularization, which DL4J's "
-                        + "updater applies and LambTrainingMaster does not run; use LambTrainingMaster.Builder.weightDecay");
-        assertThat(refusal(net(mlp(new DenseLayer.Builder().name("hidden")
-                .gradientNormalization(GradientNormalization.ClipL2PerLayer), 10)), data))
-                .isInstanceOf(ConfigurationException.class)
-                .hasMessageStartingWith("LambTrainingMaster: layer 0 ('hidden') uses gradient normalization ClipL2PerLayer, which "
-                        + "DL4J's updater applies and LambTrainingMaster does not run; use LambTrainingMaster.Builder.maxGradientNorm");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("refusal");
+        int k = 0;
+        for (Object[] c : unsupportedSettings()) {
+            MultiLayerConfiguration conf = mlp((DenseLayer.Builder) c[0], 10);
+            Throwable dropIn = refusal(net(conf), data);
+            assertThat(dropIn).isInstanceOf(ConfigurationException.class)
+                    .hasMessageStartingWith("LambTrainingMaster: " + c[2]).hasMessageContaining((String) c[1]);
+
+            java.nio.file.Path json = dir.resolve("net" + k + ".json");
+            java.nio.file.Files.writeString(json, conf.toJson());
+            dev.sparklamb.spark.config.RunConfig config = TestSpark.config(dir.resolve("out" + k++), "model.config-file=\"" + json.toUri()
+                    + "\"", "model.input-height=4", "model.input-width=4");
+            Throwable cli = org.assertj.core.api.Assertions.catchThrowable(() -> new dev.sparklamb.spark.train.SparkTrainer(
+                    SparkSession.builder().getOrCreate(), config).fit(TestSpark.synthetic(64, 4, 1).frame(SparkSession.builder().getOrCreate()), null));
+            assertThat(cli).isInstanceOf(ConfigurationException.class);
+            String reason = dropIn.getMessage().substring("LambTrainingMaster: ".length());
+            assertThat(cli.getMessage()).as("same check, same words").endsWith(reason);
+            assertThat(dir.resolve("out" + (k - 1))).as("nothing written").doesNotExist();
+        }
     }
 
     @Test
-    void batchNormalizationIsRefused() {
+    void batchNormalizationDropoutAndL2Train() {
         MultiLayerConfiguration conf = layers(DataType.FLOAT)
-                .layer(new DenseLayer.Builder().nIn(16).nOut(8).build())
+                .layer(new DenseLayer.Builder().nIn(16).nOut(8).l2(1e-4).dropOut(0.9).build())
                 .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(8).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(10).activation(Activation.SOFTMAX).build())
                 .build();
-        assertThat(refusal(net(conf), dataSets(-1, d -> d))).isInstanceOf(ConfigurationException.class)
-                .hasMessage("LambTrainingMaster: layer 1 ('layer1') is a BatchNormalization layer, whose running mean and variance DL4J's "
-                        + "updater maintains and LambTrainingMaster would treat as gradients; remove it");
+        SparkDl4jMultiLayer sparkNet = net(conf);
+        INDArray mean = sparkNet.getNetwork().getParam("1_mean").dup();
+        INDArray weights = sparkNet.getNetwork().getParam("0_W").dup();
+        sparkNet.fit(jsc.parallelize(dataSets(-1, d -> d), 2));
+        assertThat(sparkNet.getNetwork().getParam("1_mean")).as("running mean updated").isNotEqualTo(mean);
+        assertThat(sparkNet.getNetwork().getParam("0_W")).isNotEqualTo(weights);
     }
 
     @Test

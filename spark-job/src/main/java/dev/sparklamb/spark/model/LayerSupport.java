@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -23,7 +22,6 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.Pooling2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
@@ -39,8 +37,8 @@ public final class LayerSupport {
 
     /** Layer configurations trained exactly; each is covered by an equivalence test against DL4J's own step. */
     public static final Set<Class<? extends Layer>> SUPPORTED_LAYERS = Set.of(
-            DenseLayer.class, OutputLayer.class, LossLayer.class, ConvolutionLayer.class, Convolution2D.class,
-            SubsamplingLayer.class, Pooling2D.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class,
+            DenseLayer.class, OutputLayer.class, LossLayer.class, ConvolutionLayer.class,
+            SubsamplingLayer.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class,
             GlobalPoolingLayer.class, ZeroPaddingLayer.class, EmbeddingLayer.class, FrozenLayer.class,
             FrozenLayerWithBackprop.class);
 
@@ -74,13 +72,14 @@ public final class LayerSupport {
         r.put("Yolo2OutputLayer", "needs per-cell bounding-box labels; the trainer gives one class label per example");
         r.put("CnnLossLayer", "needs per-pixel labels; the trainer gives one class label per example");
         r.put("Cnn3DLossLayer", "needs per-voxel labels; the trainer gives one class label per example");
-        r.put("SameDiffOutputLayer", "defines its own loss, whose scale (sum or mean over the minibatch) the trainer cannot verify");
+        r.put("Convolution2D", "is an alias of ConvolutionLayer that DL4J's builders never create; " + UNVALIDATED + " (use ConvolutionLayer)");
+        r.put("Pooling2D", "is an alias of SubsamplingLayer that DL4J's builders never create; " + UNVALIDATED + " (use SubsamplingLayer)");
         r.put("FrozenVertex", UNVALIDATED + "; freeze with FrozenLayer, FrozenLayerWithBackprop or spark-lamb.model.freeze");
         for (String other : new String[] {"LocalResponseNormalization", "Deconvolution2D", "Deconvolution3D", "Convolution3D",
                 "Subsampling3DLayer", "Upsampling2D", "Upsampling3D", "Cropping2D", "Cropping3D", "ZeroPadding3DLayer",
                 "SeparableConvolution2D", "DepthwiseConvolution2D", "SpaceToDepthLayer", "SpaceToBatchLayer", "LocallyConnected2D",
                 "PReLULayer", "ElementWiseMultiplicationLayer", "CapsuleLayer", "CapsuleStrengthLayer", "PrimaryCapsules",
-                "SameDiffLayer", "SameDiffLambdaLayer", "SameDiffVertex", "SameDiffLambdaVertex", "StackVertex", "UnstackVertex",
+                "StackVertex", "UnstackVertex",
                 "ReshapeVertex", "PoolHelperVertex", "L2Vertex"}) {
             r.put(other, UNVALIDATED);
         }
@@ -112,6 +111,11 @@ public final class LayerSupport {
         String known = REFUSED.get(type.getSimpleName());
         if (known != null && type.getName().startsWith("org.deeplearning4j.")) {
             return known;
+        }
+        if (org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer.class.isAssignableFrom(type)
+                || org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex.class.isAssignableFrom(type)) {
+            return "is a custom SameDiff layer or vertex (" + type.getName() + "); the trainer has not validated its gradients (and, for "
+                    + "an output layer, the scale of its loss) against DL4J's own training";
         }
         return "is not a DL4J layer class this trainer has validated (" + type.getName() + "); see docs/models.md for those it trains";
     }

@@ -2,6 +2,7 @@ package dev.sparklamb.spark.model;
 
 import dev.sparklamb.spark.config.DeviceSettings;
 import java.io.Serializable;
+import dev.sparklamb.spark.model.dropout.KeyedDropouts;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -61,7 +62,10 @@ public record ModelSpec(boolean graph, String json, String name, DeviceSettings 
         return new ModelSpec(graph, json, name, settings);
     }
 
-    /** A new, initialised network (its initial parameters come from the configuration's seed). */
+    /**
+     * A new, initialised network exactly as configured (its initial parameters come from the configuration's seed):
+     * what the driver checks, saves and evaluates.
+     */
     public Replica build() {
         if (graph) {
             ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
@@ -71,6 +75,26 @@ public record ModelSpec(boolean graph, String json, String name, DeviceSettings 
         MultiLayerNetwork n = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
         n.init();
         return new MultiLayerReplica(n);
+    }
+
+    /**
+     * A network that computes gradients for the trainer: as {@link #build()}, with every dropout replaced by its keyed,
+     * partition-independent equivalent ({@link KeyedDropouts}); the driver's {@code NetworkCheck} has refused what
+     * cannot be keyed.
+     */
+    public Replica buildReplica() {
+        try {
+            if (graph) {
+                ComputationGraph g = new ComputationGraph(KeyedDropouts.install(ComputationGraphConfiguration.fromJson(json)));
+                g.init();
+                return new GraphReplica(g);
+            }
+            MultiLayerNetwork n = new MultiLayerNetwork(KeyedDropouts.install(MultiLayerConfiguration.fromJson(json)));
+            n.init();
+            return new MultiLayerReplica(n);
+        } catch (IllegalArgumentException e) {
+            throw new dev.sparklamb.spark.config.ConfigurationException("network '" + name + "': " + e.getMessage(), e);
+        }
     }
 
     /** Identifies the architecture exactly (the whole configuration), for the per-JVM replica pool. */

@@ -2,6 +2,7 @@ package dev.sparklamb.spark.model;
 
 import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.model.dropout.KeyedDropouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.dropout.IDropout;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -185,18 +185,16 @@ public final class NetworkCheck {
         }
     }
 
-    /** Dropout, weight noise, gradient normalization and batch-normalization options of one (unwrapped) layer. */
+    /**
+     * Dropout (honoured with keyed, partition-independent masks, except schedules), weight noise, gradient
+     * normalization and batch-normalization options of one (unwrapped) layer.
+     */
     private static void requireSettingsSupported(String who, Unit u, Layer l) {
-        IDropout dropout = l.getIDropout();
-        if (dropout != null) {
-            throw refused(who, u, "uses dropout (" + dropout.getClass().getSimpleName() + "), which this version does not train "
-                    + "with partition-independent randomness yet; remove it");
+        String noise = KeyedDropouts.refusal(l);
+        if (noise != null) {
+            throw refused(who, u, noise);
         }
         if (l instanceof BaseLayer base) {
-            if (base.getWeightNoise() != null) {
-                throw refused(who, u, "uses weight noise (" + base.getWeightNoise().getClass().getSimpleName() + "), whose noise DL4J "
-                        + "draws per weight for every forward pass, so it would depend on how the global batch is split; remove it");
-            }
             if (base.getGradientNormalization() != null && base.getGradientNormalization() != GradientNormalization.None) {
                 throw refused(who, u, "uses gradient normalization " + base.getGradientNormalization() + ", which is not supported yet; "
                         + "use spark-lamb.optimizer.max-gradient-norm (global norm clipping) instead");

@@ -30,7 +30,7 @@ public final class ReplicaPool {
         Queue<Replica> idle = IDLE.computeIfAbsent(spec.key() + "@device" + device, k -> new ConcurrentLinkedQueue<>());
         Replica replica = idle.poll();
         if (replica == null) {
-            replica = spec.build();
+            replica = spec.buildReplica();
             BUILT.merge(spec.key(), 1, Integer::sum);
         }
         T result;

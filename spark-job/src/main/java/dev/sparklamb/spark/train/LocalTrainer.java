@@ -25,7 +25,7 @@ public final class LocalTrainer {
 
     /** Runs {@code plan}'s steps (up to {@code steps}) over all examples in {@code data}; returns the parameters. */
     public GlobalUpdate train(ExampleBlock data, BatchPlan plan, OptimizerConfig optimizer, long steps) {
-        Replica replica = spec.build();
+        Replica replica = spec.buildReplica();
         GlobalUpdate update = new GlobalUpdate(replica.roles(), replica.parameters(), optimizer.create());
         for (long step = 0; step < Math.min(steps, plan.totalSteps()); step++) {
             step(replica, data, plan, update, step);

@@ -5,6 +5,7 @@ import dev.sparklamb.spark.data.BatchShare;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.model.dropout.DropoutContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -36,7 +37,14 @@ public final class PartitionGradient {
         for (int from = 0; from < rows.length; from += microBatch) {
             int count = Math.min(microBatch, rows.length - from);
             INDArray[] batch = batch(block, rows, from, count, classes);
-            loss += replica.gradient(batch[0], batch[1], full);
+            long[] ids = new long[count];
+            for (int i = 0; i < count; i++) {
+                ids[i] = block.id(rows[from + i]);
+            }
+            // Dropout masks are keyed by (seed, step, example id, layer, element): independent of partitions and micro-batches.
+            try (DropoutContext.Scope scope = DropoutContext.open(plan.seed(), step, ids)) {
+                loss += replica.gradient(batch[0], batch[1], full);
+            }
             roles.addOptimized(full, gradient);
             if (roles.hasStatistics()) {
                 roles.addStatistics(parameters, full, count, statistics);

@@ -28,7 +28,6 @@ import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
@@ -36,7 +35,7 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.Pooling2D;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
@@ -143,9 +142,9 @@ class LayerEquivalenceTest {
                 .layer(new BatchNormalization.Builder().decay(0.9).build())
                 .layer(new ZeroPaddingLayer.Builder(1, 1).build())
                 .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                .layer(new Convolution2D.Builder(2, 2).nOut(3).activation(Activation.IDENTITY).build())
+                .layer(new ConvolutionLayer.Builder(2, 2).nOut(3).activation(Activation.IDENTITY).build())
                 .layer(new ActivationLayer.Builder().activation(Activation.LEAKYRELU).build())
-                .layer(new Pooling2D.Builder(PoolingType.AVG).kernelSize(2, 2).stride(1, 1).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(1, 1).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(7, 7, 1)).build(), 49, 3, false));
@@ -158,6 +157,8 @@ class LayerEquivalenceTest {
         cases.add(new Case("embedding", base(5).list()
                 .layer(new EmbeddingLayer.Builder().nIn(9).nOut(4).build())
                 .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
+                // Retain probability 1: DL4J's masks and the trainer's keyed ones are all ones, so the step is comparable.
+                .layer(new DropoutLayer.Builder(1.0).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3).activation(Activation.SOFTMAX).build())
                 .build(), 1, 3, true));
         cases.add(new Case("graph vertices", base(6).graphBuilder()
@@ -210,7 +211,7 @@ class LayerEquivalenceTest {
         }
         float[] expected = dl4j.params().toFloatVector();
 
-        Replica replica = c.spec().build();
+        Replica replica = c.spec().buildReplica();
         ParameterRoles roles = NetworkCheck.check(replica.network(), c.name(), List.of());
         assertThat(replica.parameters()).as("same initialisation").isEqualTo(before);
         long[] ids = new long[BATCH];

@@ -1,0 +1,200 @@
+package dev.sparklamb.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.model.ModelFactory;
+import dev.sparklamb.spark.model.NetworkCheck;
+import dev.sparklamb.spark.model.ParameterRoles;
+import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.train.SparkTrainer;
+import dev.sparklamb.spark.train.TrainingResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Networks whose tensors are not all trained by the optimizer, through the whole Spark trainer: frozen tensors
+ * (FrozenLayer, {@code model.freeze}) stay bitwise unchanged for every optimizer and have no optimizer state; batch
+ * normalization's running statistics move outside the optimizer; {@code tree} and {@code sharded} give the same
+ * bits; L1/L2 are honoured in both; fine-tuning starts from a model zip; a resumed run equals an uninterrupted one.
+ */
+class ParameterRolesTrainingTest {
+
+    static SparkSession spark;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        spark = TestSpark.session("local[2]");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** 64 inputs: frozen dense, dense with L2, batch norm, softmax output. */
+    static MultiLayerConfiguration network() {
+        return new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(new FrozenLayer(new DenseLayer.Builder().nIn(64).nOut(24).activation(Activation.TANH).build()))
+                .layer(new DenseLayer.Builder().nIn(24).nOut(16).activation(Activation.RELU).l2(1e-3).l1(1e-4).build())
+                .layer(new BatchNormalization.Builder().decay(0.9).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(64))
+                .build();
+    }
+
+    private RunConfig config(String name, String... extra) throws Exception {
+        Path json = tmp.resolve("network.json");
+        if (!Files.exists(json)) {
+            Files.writeString(json, network().toJson());
+        }
+        String[] base = {"model.config-file=\"" + json.toUri() + "\"", "model.input-height=8", "model.input-width=8", "data.partitions=3",
+            "training.global-batch=90", "training.micro-batch=16", "training.max-steps=4", "optimizer.weight-decay=0.01",
+            "optimizer.learning-rate.base=0.01", "checkpoint.every-steps=2"};
+        String[] all = Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return TestSpark.config(tmp.resolve(name), all);
+    }
+
+    private static float[] tensor(TensorLayout layout, float[] flat, String name) {
+        int i = layout.indexOf(name);
+        return Arrays.copyOfRange(flat, (int) layout.offset(i), (int) layout.offset(i) + layout.length(i));
+    }
+
+    @Test
+    void shardedEqualsTreeBitwiseWithFrozenTensorsBatchNormAndRegularization() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 17);
+        TrainingResult tree = new SparkTrainer(spark, config("tree")).fit(data.frame(spark), null);
+        TrainingResult sharded = new SparkTrainer(spark, config("sharded", "training.all-reduce=sharded", "training.shards=2"))
+                .fit(data.frame(spark), null);
+        assertThat(sharded.parameters()).isEqualTo(tree.parameters());
+        assertThat(sharded.optimizerState()).isEqualTo(tree.optimizerState());
+
+        Replica initial = ModelFactory.spec(config("x").model(), 1, new Configuration()).build();
+        ParameterRoles roles = initial.roles();
+        TensorLayout layout = roles.full();
+        assertThat(roles.frozen()).containsExactly("0_W", "0_b");
+        assertThat(roles.statisticsNames()).containsExactly("2_mean", "2_log10stdev");
+        assertThat(tree.optimizerState().layout()).as("no optimizer state for frozen tensors or statistics")
+                .isEqualTo(roles.optimized());
+        for (String frozen : roles.frozen()) {
+            assertThat(tensor(layout, tree.parameters(), frozen)).as(frozen).isEqualTo(tensor(layout, initial.parameters(), frozen));
+        }
+        for (String statistic : roles.statisticsNames()) {
+            assertThat(tensor(layout, tree.parameters(), statistic)).as("%s moved", statistic)
+                    .isNotEqualTo(tensor(layout, initial.parameters(), statistic));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lamb", "lars", "adamw", "adam"})
+    void frozenTensorsStayBitwiseUnchangedForEveryOptimizer(String optimizer) throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(200, 8, 23);
+        String[] extra = optimizer.equals("lars") || optimizer.equals("adamw") || optimizer.equals("lamb")
+                ? new String[] {"optimizer.name=" + optimizer, "model.freeze=[\"^1_b$\", \"^3_\"]", "training.max-steps=6"}
+                : new String[] {"optimizer.name=" + optimizer, "optimizer.weight-decay=0", "model.freeze=[\"^1_b$\", \"^3_\"]",
+                    "training.max-steps=6"};
+        RunConfig config = config(optimizer, extra);
+        TrainingResult result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
+        Replica initial = ModelFactory.spec(config.model(), 1, new Configuration()).build();
+        ParameterRoles roles = NetworkCheck.check(initial.network(), "test", config.model().freeze());
+        assertThat(roles.frozen()).containsExactly("0_W", "0_b", "1_b", "3_W", "3_b");
+        for (String frozen : roles.frozen()) {
+            assertThat(tensor(roles.full(), result.parameters(), frozen)).as(frozen)
+                    .isEqualTo(tensor(roles.full(), initial.parameters(), frozen));
+        }
+        assertThat(tensor(roles.full(), result.parameters(), "1_W")).isNotEqualTo(tensor(roles.full(), initial.parameters(), "1_W"));
+        assertThat(result.optimizerState().layout().tensors()).extracting(t -> t.name()).containsExactly("1_W", "2_gamma", "2_beta");
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedWithBatchNorm() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 29);
+        TrainingResult whole = new SparkTrainer(spark, config("whole")).fit(data.frame(spark), null);
+        RunConfig crashed = config("crashed");
+        assertThatThrownBy(() -> new SparkTrainer(spark, crashed).listener((m, p, u) -> {
+            if (p.nextStep() == 2) {
+                throw new IllegalStateException("simulated driver crash after step 2");
+            }
+        }).fit(data.frame(spark), null)).hasMessageContaining("simulated driver crash");
+        TrainingResult resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
+        assertThat(resumed.parameters()).isEqualTo(whole.parameters());
+        assertThat(resumed.optimizerState()).isEqualTo(whole.optimizerState());
+    }
+
+    @Test
+    void fineTuningStartsFromTheModelZipsParameters() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(200, 8, 31);
+        TrainingResult first = new SparkTrainer(spark, config("first")).fit(data.frame(spark), null);
+        Path zip = tmp.resolve("first").resolve("model.zip");
+        assertThat(zip).exists();
+        // One step from the zip's parameters with everything but the output layer frozen: only 3_W, 3_b and the statistics move.
+        RunConfig tune = config("tune", "model.init-from=\"" + zip.toUri() + "\"",
+                "model.freeze=[\"^1_\", \"^2_(gamma|beta)\"]", "training.max-steps=1");
+        TrainingResult tuned = new SparkTrainer(spark, tune).fit(data.frame(spark), null);
+        TensorLayout layout = NetworkCheck.check(first.model(), "test", List.of()).full();
+        for (String same : List.of("0_W", "1_W", "1_b", "2_gamma", "2_beta")) {
+            assertThat(tensor(layout, tuned.parameters(), same)).as(same).isEqualTo(tensor(layout, first.parameters(), same));
+        }
+        assertThat(tensor(layout, tuned.parameters(), "3_W")).isNotEqualTo(tensor(layout, first.parameters(), "3_W"));
+    }
+
+    @Test
+    void badFineTuningSettingsAreRefusedBeforeAnythingIsWritten() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(100, 8, 37);
+        Path otherZip = tmp.resolve("other.zip");
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork other = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+                new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).list()
+                        .layer(new DenseLayer.Builder().nIn(64).nOut(8).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(10).activation(Activation.SOFTMAX).build())
+                        .build());
+        other.init();
+        ModelSerializer.writeModel(other, otherZip.toFile(), false);
+
+        RunConfig wrongArchitecture = config("wrong", "model.init-from=\"" + otherZip.toUri() + "\"");
+        assertThatThrownBy(() -> new SparkTrainer(spark, wrongArchitecture).fit(data.frame(spark), null))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.model.init-from")
+                .hasMessageContaining("another architecture");
+        assertThat(tmp.resolve("wrong")).doesNotExist();
+
+        RunConfig missing = config("missing", "model.init-from=\"" + tmp.resolve("nope.zip").toUri() + "\"");
+        assertThatThrownBy(() -> new SparkTrainer(spark, missing).fit(data.frame(spark), null))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("does not exist");
+        assertThat(tmp.resolve("missing")).doesNotExist();
+
+        RunConfig nothing = config("nothing", "model.freeze=[\"^9_\"]");
+        assertThatThrownBy(() -> new SparkTrainer(spark, nothing).fit(data.frame(spark), null))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.model.freeze: '^9_' matches no tensor");
+        assertThat(tmp.resolve("nothing")).doesNotExist();
+    }
+}
