@@ -105,6 +105,7 @@ class ParameterRolesTrainingTest {
         TensorLayout layout = roles.full();
         assertThat(roles.frozen()).containsExactly("0_W", "0_b");
         assertThat(roles.statisticsNames()).containsExactly("2_mean", "2_log10stdev");
+        assertThat(roles.normalization()).containsExactly("2_gamma", "2_beta");
         assertThat(tree.optimizerState().layout()).as("no optimizer state for frozen tensors or statistics")
                 .isEqualTo(roles.optimized());
         for (String frozen : roles.frozen()) {
@@ -135,6 +136,24 @@ class ParameterRolesTrainingTest {
         }
         assertThat(tensor(roles.full(), result.parameters(), "1_W")).isNotEqualTo(tensor(roles.full(), initial.parameters(), "1_W"));
         assertThat(result.optimizerState().layout().tensors()).extracting(t -> t.name()).containsExactly("1_W", "2_gamma", "2_beta");
+    }
+
+    @Test
+    void batchNormGammaAndBetaAreExcludedFromWeightDecayUnlessSwitchedOff() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 19);
+        // One step: the tensors' updates differ only where the exclusion applies (the forward pass is the same).
+        RunConfig on = config("on", "optimizer.weight-decay=0.5", "optimizer.exclude-from-weight-decay=[\"_b$\"]", "training.max-steps=1");
+        RunConfig off = config("off", "optimizer.weight-decay=0.5", "optimizer.exclude-from-weight-decay=[\"_b$\"]",
+                "optimizer.exclude-batch-norm=false", "training.max-steps=1");
+        assertThat(on.optimizer().excludingBatchNorm(List.of("2_gamma", "2_beta")).excludeFromWeightDecay())
+                .containsExactly("_b$", "^\\Q2_gamma\\E$", "^\\Q2_beta\\E$");
+        assertThat(off.optimizer().excludingBatchNorm(List.of("2_gamma")).excludeFromWeightDecay()).containsExactly("_b$");
+        TrainingResult withExclusion = new SparkTrainer(spark, on).fit(data.frame(spark), null);
+        TrainingResult without = new SparkTrainer(spark, off).fit(data.frame(spark), null);
+        TensorLayout layout = NetworkCheck.check(withExclusion.model(), "test", List.of()).full();
+        assertThat(tensor(layout, withExclusion.parameters(), "1_W")).as("not a batch-norm tensor: same update")
+                .isEqualTo(tensor(layout, without.parameters(), "1_W"));
+        assertThat(tensor(layout, withExclusion.parameters(), "2_gamma")).isNotEqualTo(tensor(layout, without.parameters(), "2_gamma"));
     }
 
     @Test

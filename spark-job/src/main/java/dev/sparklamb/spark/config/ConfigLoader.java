@@ -167,7 +167,8 @@ public final class ConfigLoader {
                 c.getIsNull(ROOT + "optimizer.epsilon") ? Double.NaN : positiveDouble(c, "optimizer.epsilon"),
                 c.getBoolean(ROOT + "optimizer.bias-correction"),
                 inRange(c, "optimizer.momentum", 0, 1, false),
-                positiveDouble(c, "optimizer.trust-coefficient"));
+                positiveDouble(c, "optimizer.trust-coefficient"),
+                c.getBoolean(ROOT + "optimizer.exclude-batch-norm"));
         if (optimizer.trustRatioMin() > optimizer.trustRatioMax()) {
             throw new ConfigurationException(ROOT + "optimizer.trust-ratio-min (" + optimizer.trustRatioMin() + ") must not exceed "
                     + ROOT + "optimizer.trust-ratio-max (" + optimizer.trustRatioMax() + ")");

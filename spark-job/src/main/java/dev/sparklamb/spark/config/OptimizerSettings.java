@@ -38,7 +38,40 @@ public record OptimizerSettings(
         double epsilon,
         boolean biasCorrection,
         double momentum,
-        double trustCoefficient) implements Serializable {
+        double trustCoefficient,
+        boolean excludeBatchNorm) implements Serializable {
+
+    /** With {@code excludeBatchNorm} true (the default). */
+    public OptimizerSettings(String name, double baseLearningRate, long baseBatch, String scaling, double warmupFraction, double decayPower,
+                             double endLearningRate, double weightDecay, List<String> excludeFromWeightDecay,
+                             Optional<List<String>> excludeFromLayerAdaptation, double maxGradientNorm, double trustRatioMin,
+                             double trustRatioMax, double beta1, double beta2, double epsilon, boolean biasCorrection, double momentum,
+                             double trustCoefficient) {
+        this(name, baseLearningRate, baseBatch, scaling, warmupFraction, decayPower, endLearningRate, weightDecay, excludeFromWeightDecay,
+                excludeFromLayerAdaptation, maxGradientNorm, trustRatioMin, trustRatioMax, beta1, beta2, epsilon, biasCorrection, momentum,
+                trustCoefficient, true);
+    }
+
+    /**
+     * These settings with {@code tensors} (exact names) also excluded from weight decay and layer adaptation, when
+     * {@code excludeBatchNorm} is set: batch normalization's gamma and beta, as usual with LAMB and LARS.
+     */
+    public OptimizerSettings excludingBatchNorm(List<String> tensors) {
+        if (!excludeBatchNorm || tensors.isEmpty()) {
+            return this;
+        }
+        List<String> exact = tensors.stream().map(t -> "^" + java.util.regex.Pattern.quote(t) + "$").toList();
+        List<String> decay = new java.util.ArrayList<>(excludeFromWeightDecay);
+        decay.addAll(exact);
+        Optional<List<String>> adaptation = excludeFromLayerAdaptation.map(l -> {
+            List<String> all = new java.util.ArrayList<>(l);
+            all.addAll(exact);
+            return List.copyOf(all);
+        });
+        return new OptimizerSettings(name, baseLearningRate, baseBatch, scaling, warmupFraction, decayPower, endLearningRate, weightDecay,
+                List.copyOf(decay), adaptation, maxGradientNorm, trustRatioMin, trustRatioMax, beta1, beta2, epsilon, biasCorrection, momentum,
+                trustCoefficient, excludeBatchNorm);
+    }
 
     public static final List<String> NAMES = List.of("lamb", "lars", "adamw", "adam");
 

@@ -53,7 +53,7 @@ final class DropInTraining {
             }
             TrainingLoop loop = new TrainingLoop(jsc, config, network.spec(), network.roles());
             BatchPlan plan = loop.plan(train);
-            Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
+            Optimizer optimizer = loop.optimizer(plan);
             LOG.info("LambTrainingMaster: training {} with {} on {} examples in {} partitions: global batch {}, micro-batch {}, {} steps "
                             + "({} per epoch); DL4J's own updater in the configuration is not used",
                     network.description(), config.optimizer().name(), train.count(), train.partitions(), plan.globalBatch(),

@@ -77,6 +77,7 @@ public final class NetworkCheck {
         List<Double> l2 = new ArrayList<>();
         List<Integer> statistics = new ArrayList<>();
         List<ParameterRoles.StatisticKind> kinds = new ArrayList<>();
+        List<String> normalization = new ArrayList<>();
         IUpdater[] firstUpdater = new IUpdater[1];
         String[] firstUpdaterTensor = new String[1];
         for (Unit u : units) {
@@ -109,6 +110,9 @@ public final class NetworkCheck {
                             + "per-layer updaters would be ignored: give all layers the same updater (it is not used), and freeze "
                             + "tensors with FrozenLayer or spark-lamb.model.freeze");
                 }
+                if (inner instanceof BatchNormalization) {
+                    normalization.add(name);
+                }
                 double[] coefficients = regularization(who, u, param, tc.getRegularizationByParam(param));
                 optimized.add(index);
                 l1.add(coefficients[0]);
@@ -121,7 +125,7 @@ public final class NetworkCheck {
         }
         return new ParameterRoles(layout, optimized.stream().mapToInt(Integer::intValue).toArray(),
                 l1.stream().mapToDouble(Double::doubleValue).toArray(), l2.stream().mapToDouble(Double::doubleValue).toArray(),
-                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]));
+                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]), normalization);
     }
 
     /** Checks only that every layer and vertex is supported, with its settings (for configurations checked before a build). */

@@ -42,10 +42,12 @@ public final class ParameterRoles implements Serializable {
     private final int[] statisticsIndex;
     private final StatisticKind[] statisticKinds;
     private final List<String> frozen;
+    private final List<String> normalization;
 
     ParameterRoles(TensorLayout full, int[] optimizedIndex, double[] l1, double[] l2, int[] statisticsIndex,
-                   StatisticKind[] statisticKinds) {
+                   StatisticKind[] statisticKinds, List<String> normalization) {
         this.full = full;
+        this.normalization = List.copyOf(normalization);
         this.optimizedIndex = optimizedIndex.clone();
         this.l1 = l1.clone();
         this.l2 = l2.clone();
@@ -75,7 +77,7 @@ public final class ParameterRoles implements Serializable {
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
-        return new ParameterRoles(layout, all, new double[all.length], new double[all.length], new int[0], new StatisticKind[0]);
+        return new ParameterRoles(layout, all, new double[all.length], new double[all.length], new int[0], new StatisticKind[0], List.of());
     }
 
     private static TensorLayout subLayout(TensorLayout full, int[] index) {
@@ -113,6 +115,11 @@ public final class ParameterRoles implements Serializable {
     /** Names of the frozen tensors. */
     public List<String> frozen() {
         return frozen;
+    }
+
+    /** Batch normalization's optimized tensors (gamma, beta), which LAMB/LARS practice keeps out of weight decay. */
+    public List<String> normalization() {
+        return normalization;
     }
 
     /** The statistics tensors' names, in network order. */

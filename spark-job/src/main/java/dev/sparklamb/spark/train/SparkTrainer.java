@@ -135,7 +135,7 @@ public final class SparkTrainer {
                                  Optional<CachedExamples> test, Configuration hadoop) {
         TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
         BatchPlan plan = loop.plan(train);
-        Optimizer optimizer = config.optimizer().create(plan.totalSteps(), plan.globalBatch()).create();
+        Optimizer optimizer = loop.optimizer(plan);
         String fingerprint = RunFingerprint.of(spec, config, train.count());
         CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
         if (!resume && !checkpoints.list().isEmpty()) {

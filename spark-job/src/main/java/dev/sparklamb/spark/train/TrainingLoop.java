@@ -53,6 +53,14 @@ public final class TrainingLoop {
         this.tasks = new StepTasks(this.spec, roles, config.training().microBatch(), config.model().classes());
     }
 
+    /**
+     * The run's optimizer for {@code plan}: {@code spark-lamb.optimizer.*}, with batch normalization's gamma and beta
+     * excluded from weight decay and layer adaptation unless {@code optimizer.exclude-batch-norm} is false.
+     */
+    public Optimizer optimizer(BatchPlan plan) {
+        return config.optimizer().excludingBatchNorm(roles().normalization()).create(plan.totalSteps(), plan.globalBatch()).create();
+    }
+
     /** What each tensor is: the optimizer state of {@link #engine} covers {@code roles().optimized()}. */
     public ParameterRoles roles() {
         return tasks.roles();
