@@ -181,8 +181,9 @@ class LambTrainingMasterRefusalTest {
                 new Object[] {new DenseLayer.Builder().weightNoise(new DropConnect(0.5)), "DropConnect", "layer 0 ('layer0') (DenseLayer) "},
                 new Object[] {new DenseLayer.Builder().regularization(List.of(new WeightDecay(1e-4, true))), "regularization WeightDecay",
                     "layer 0 ('layer0') (DenseLayer) "},
-                new Object[] {new DenseLayer.Builder().name("hidden").gradientNormalization(GradientNormalization.ClipL2PerLayer),
-                    "gradient normalization ClipL2PerLayer", "layer 0 ('hidden') (DenseLayer) "},
+                new Object[] {new DenseLayer.Builder().name("hidden").regularization(List.of(new org.nd4j.linalg.learning.regularization
+                        .L2Regularization(new org.nd4j.linalg.schedule.ExponentialSchedule(org.nd4j.linalg.schedule.ScheduleType.EPOCH, 1e-3,
+                        0.9)))), "scheduled l2 coefficient", "layer 0 ('hidden') (DenseLayer) "},
                 new Object[] {new DenseLayer.Builder().updater(new Adam(0.1)), "per-layer updaters would be ignored", "layer 1 ('layer1') (OutputLayer) "},
                 new Object[] {new DenseLayer.Builder().dropOut(new Dropout(new org.nd4j.linalg.schedule.StepSchedule(
                         org.nd4j.linalg.schedule.ScheduleType.ITERATION, 0.9, 0.5, 10))), "pSchedule", "layer 0 ('layer0') (DenseLayer) "});

@@ -78,10 +78,21 @@ public final class NetworkCheck {
         List<Integer> statistics = new ArrayList<>();
         List<ParameterRoles.StatisticKind> kinds = new ArrayList<>();
         List<String> normalization = new ArrayList<>();
+        List<Integer> normGroup = new ArrayList<>();
+        List<GradientNormalization> normModes = new ArrayList<>();
+        List<Double> normThresholds = new ArrayList<>();
         IUpdater[] firstUpdater = new IUpdater[1];
         String[] firstUpdaterTensor = new String[1];
         for (Unit u : units) {
             Layer inner = unwrap(u.layer());
+            TrainingConfig unitConfig = u.trainable().getConfig();
+            GradientNormalization mode = unitConfig == null ? null : unitConfig.getGradientNormalization();
+            int group = -1;
+            if (mode != null && mode != GradientNormalization.None) {
+                group = normModes.size();
+                normModes.add(mode);
+                normThresholds.add(unitConfig.getGradientNormalizationThreshold());
+            }
             boolean frozenLayer = u.layer() instanceof FrozenLayer || u.layer() instanceof FrozenLayerWithBackprop;
             for (String param : u.trainable().paramTable(false).keySet()) {
                 String name = u.prefix() + param;
@@ -115,6 +126,7 @@ public final class NetworkCheck {
                 }
                 double[] coefficients = regularization(who, u, param, tc.getRegularizationByParam(param));
                 optimized.add(index);
+                normGroup.add(group);
                 l1.add(coefficients[0]);
                 l2.add(coefficients[1]);
             }
@@ -125,7 +137,10 @@ public final class NetworkCheck {
         }
         return new ParameterRoles(layout, optimized.stream().mapToInt(Integer::intValue).toArray(),
                 l1.stream().mapToDouble(Double::doubleValue).toArray(), l2.stream().mapToDouble(Double::doubleValue).toArray(),
-                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]), normalization);
+                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]), normalization,
+                normModes.isEmpty() ? GradientNormalizations.NONE : new GradientNormalizations(normGroup.stream().mapToInt(Integer::intValue)
+                        .toArray(), normModes.toArray(new GradientNormalization[0]), normThresholds.stream().mapToDouble(Double::doubleValue)
+                        .toArray()));
     }
 
     /** Checks only that every layer and vertex is supported, with its settings (for configurations checked before a build). */
@@ -199,9 +214,10 @@ public final class NetworkCheck {
             throw refused(who, u, noise);
         }
         if (l instanceof BaseLayer base) {
-            if (base.getGradientNormalization() != null && base.getGradientNormalization() != GradientNormalization.None) {
-                throw refused(who, u, "uses gradient normalization " + base.getGradientNormalization() + ", which is not supported yet; "
-                        + "use spark-lamb.optimizer.max-gradient-norm (global norm clipping) instead");
+            if (l instanceof BatchNormalization && base.getGradientNormalization() != null
+                    && base.getGradientNormalization() != GradientNormalization.None) {
+                throw refused(who, u, "uses gradient normalization " + base.getGradientNormalization() + " on a BatchNormalization layer, "
+                        + "where DL4J would normalize the running statistics' changes together with the gradients; remove it");
             }
         }
         if (l instanceof BatchNormalization bn && !bn.isMinibatch()) {

@@ -43,10 +43,12 @@ public final class ParameterRoles implements Serializable {
     private final StatisticKind[] statisticKinds;
     private final List<String> frozen;
     private final List<String> normalization;
+    private final GradientNormalizations gradientNormalization;
 
     ParameterRoles(TensorLayout full, int[] optimizedIndex, double[] l1, double[] l2, int[] statisticsIndex,
-                   StatisticKind[] statisticKinds, List<String> normalization) {
+                   StatisticKind[] statisticKinds, List<String> normalization, GradientNormalizations gradientNormalization) {
         this.full = full;
+        this.gradientNormalization = gradientNormalization;
         this.normalization = List.copyOf(normalization);
         this.optimizedIndex = optimizedIndex.clone();
         this.l1 = l1.clone();
@@ -77,7 +79,8 @@ public final class ParameterRoles implements Serializable {
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
-        return new ParameterRoles(layout, all, new double[all.length], new double[all.length], new int[0], new StatisticKind[0], List.of());
+        return new ParameterRoles(layout, all, new double[all.length], new double[all.length], new int[0], new StatisticKind[0], List.of(),
+                GradientNormalizations.NONE);
     }
 
     private static TensorLayout subLayout(TensorLayout full, int[] index) {
@@ -139,6 +142,26 @@ public final class ParameterRoles implements Serializable {
     /** DL4J's L2 coefficient of optimized tensor {@code i} (0 when none). */
     public double l2(int i) {
         return l2[i];
+    }
+
+    /** DL4J's per-layer gradient normalization of the optimized tensors (none when no layer sets one). */
+    public GradientNormalizations gradientNormalization() {
+        return gradientNormalization;
+    }
+
+    /**
+     * What DL4J's updater does to the mean gradient before its update step, applied to the summed gradient of all
+     * optimized tensors over {@code batch} examples: per-layer gradient normalization, then L1/L2 terms. Returns
+     * {@code sum} itself when there is nothing to do, else a changed copy.
+     */
+    public float[] prepareGradient(float[] sum, float[] optimizedParameters, long batch) {
+        if (!gradientNormalization.any() && !hasRegularization()) {
+            return sum;
+        }
+        float[] g = sum.clone();
+        gradientNormalization.apply(optimized, g, batch);
+        addRegularization(0, g, optimizedParameters, batch);
+        return g;
     }
 
     public boolean hasRegularization() {

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The parameters, the optimizer and its state, where the update happens (the driver, or the local process): takes
- * the all-reduced gradient sum of a global batch, adds DL4J's L1/L2 terms, divides by the batch size once (as the
+ * the all-reduced gradient sum of a global batch, applies DL4J's per-layer gradient normalization and L1/L2 terms, divides by the batch size once (as the
  * optimizer's gradient scale) and applies one optimizer step per optimized tensor; then sets batch normalization's
  * running statistics from their all-reduced sums. Frozen tensors never change.
  */
@@ -67,12 +67,8 @@ public final class GlobalUpdate implements TrainingState {
      * leaves everything unchanged and throws {@link dev.sparklamb.optim.InvalidGradientException}.
      */
     public StepResult apply(GradientPart sum, long batchSize) {
-        float[] g = sum.gradient();
-        if (roles.hasRegularization()) {
-            g = g.clone();
-            float[] all = parameters();
-            roles.addRegularization(0, g, roles.gatherOptimized(all), batchSize);
-        }
+        float[] g = roles.prepareGradient(sum.gradient(), roles.hasRegularization() ? roles.gatherOptimized(parameters()) : null,
+                batchSize);
         float[] statistics = null;
         if (roles.hasStatistics()) {
             statistics = parameters();

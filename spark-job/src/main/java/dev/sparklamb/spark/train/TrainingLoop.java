@@ -51,6 +51,11 @@ public final class TrainingLoop {
         this.config = config;
         this.spec = spec.withDevice(config.device());
         this.tasks = new StepTasks(this.spec, roles, config.training().microBatch(), config.model().classes());
+        if (config.training().sharded() && roles.gradientNormalization().any()) {
+            throw new ConfigurationException("spark-lamb.training.all-reduce: 'sharded' cannot apply DL4J's per-layer gradient "
+                    + "normalization (a layer of the network sets gradientNormalization), which needs each layer's whole gradient in "
+                    + "one place; use all-reduce = tree, or remove the layer's gradientNormalization");
+        }
     }
 
     /**

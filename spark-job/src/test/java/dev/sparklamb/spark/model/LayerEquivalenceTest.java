@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -148,6 +149,20 @@ class LayerEquivalenceTest {
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(7, 7, 1)).build(), 49, 3, false));
+        cases.add(new Case("gradient normalization, every mode", base(7).list()
+                .layer(new DenseLayer.Builder().nIn(6).nOut(7).activation(Activation.TANH)
+                        .gradientNormalization(GradientNormalization.RenormalizeL2PerLayer).build())
+                .layer(new DenseLayer.Builder().nOut(7).activation(Activation.TANH)
+                        .gradientNormalization(GradientNormalization.RenormalizeL2PerParamType).l2(0.01).build())
+                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.TANH)
+                        .gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(1e-4).build())
+                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.TANH)
+                        .gradientNormalization(GradientNormalization.ClipL2PerParamType).gradientNormalizationThreshold(1e-4).build())
+                .layer(new DenseLayer.Builder().nOut(5).activation(Activation.TANH)
+                        .gradientNormalization(GradientNormalization.ClipElementWiseAbsoluteValue).gradientNormalizationThreshold(0.003).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX)
+                        .gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(100).build())
+                .setInputType(InputType.feedForward(6)).build(), 6, 3, false));
         cases.add(new Case("frozen layers + loss layer", base(4).list()
                 .layer(new FrozenLayer(new DenseLayer.Builder().nIn(6).nOut(6).activation(Activation.TANH).build()))
                 .layer(new FrozenLayerWithBackprop(new DenseLayer.Builder().nIn(6).nOut(5).activation(Activation.TANH).build()))
@@ -222,8 +237,7 @@ class LayerEquivalenceTest {
         BatchPlan plan = new BatchPlan(BATCH, BATCH, 1, 0, 7);
         GradientPart part = PartitionGradient.compute(0, replica, roles, block, before, -1, plan, 0, BATCH, c.classes());
 
-        float[] g = part.gradient().clone();
-        roles.addRegularization(0, g, roles.gatherOptimized(before), BATCH);
+        float[] g = roles.prepareGradient(part.gradient(), roles.gatherOptimized(before), BATCH);
         float[] w = roles.gatherOptimized(before);
         for (int i = 0; i < w.length; i++) {
             w[i] -= g[i] / BATCH;
