@@ -181,7 +181,8 @@ public final class ConfigLoader {
                 c.getString(ROOT + "checkpoint.dir"));
         DeviceSettings device = new DeviceSettings(oneOf(c, "device.type", DeviceSettings.TYPES), c.getBoolean(ROOT + "device.cpu-fallback"),
                 nonEmpty(c, "device.gpu-resource"));
-        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device);
+        LeaseSettings lease = new LeaseSettings(atLeast(c, "lease.timeout-seconds", 1));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
     }
 
     private static String nonEmpty(Config c, String key) {
