@@ -5,6 +5,8 @@ import dev.sparklamb.spark.checkpoint.Checkpoint;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
 import dev.sparklamb.spark.checkpoint.RunFingerprint;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.ResolvedConfiguration;
+import dev.sparklamb.spark.config.ResumeChanges;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
@@ -150,6 +152,10 @@ public final class SparkTrainer {
             throw new ConfigurationException("spark-lamb.checkpoint.dir: '" + checkpoints.directory() + "' already holds checkpoints of "
                     + "another run; pass --resume to continue that run, or choose an empty directory (nothing was changed)");
         }
+        ResolvedConfiguration resolved = ResolvedConfiguration.of(config);
+        if (resume) {
+            requireAllowedChanges(checkpoints, resolved);
+        }
         Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
         TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
                 .orElseGet(TrainingProgress::start);
@@ -170,6 +176,7 @@ public final class SparkTrainer {
                         optimizer.init(driverModel.layout())));
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
                      : RunOutput.create(config.output(), hadoop)) {
+            checkpoints.saveConfiguration(resolved.render());
             try {
                 history = loop.run(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease));
             } catch (TrainingDivergedException e) {
@@ -193,6 +200,28 @@ public final class SparkTrainer {
         finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
                 String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
         return new TrainingResult(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
+    }
+
+    /**
+     * With checkpoints to resume from and the configuration they were written with recorded next to them: refuses
+     * changed keys other than {@link ResumeChanges#MAY_CHANGE}, naming each. Without a record (checkpoints of an older
+     * build, or none yet) the checkpoints' fingerprint alone decides.
+     */
+    private static void requireAllowedChanges(CheckpointStore checkpoints, ResolvedConfiguration current) {
+        List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
+        if (saved.isEmpty()) {
+            return;
+        }
+        Optional<String> text = checkpoints.loadConfiguration();
+        if (text.isEmpty()) {
+            return;
+        }
+        Optional<ResolvedConfiguration> recorded = ResolvedConfiguration.parse(text.get());
+        if (recorded.isEmpty()) {
+            LOG.warn("{} is not a recorded configuration; the checkpoints' fingerprint alone decides", checkpoints.configurationFile());
+            return;
+        }
+        ResumeChanges.requireAllowed(recorded.get(), current, saved.get(saved.size() - 1).toString(), checkpoints.configurationFile());
     }
 
     /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
