@@ -230,6 +230,37 @@ class CheckpointResumeTest {
     }
 
     @Test
+    void resumeMayChangeTheKeysThatDoNotChangeTheUpdatesAndStillEndsBitwiseEqual() throws IOException {
+        Path out = tmp.resolve("run");
+        assertThatThrownBy(() -> crashingAfter(config(out), 5).fit()).hasMessageContaining("simulated driver crash");
+        assertThat(Files.readString(out.resolve("checkpoints/run-config.conf"))).contains("spark-lamb.training.all-reduce = \"tree\"\n");
+        TrainingResult resumed = new SparkTrainer(spark, config(out, "training.all-reduce=sharded", "checkpoint.keep=4",
+                "training.progress-every-seconds=1", "training.max-consecutive-bad-steps=5", "lease.timeout-seconds=30"))
+                .resume(true).fit();
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+        assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(checkpoints(out)).as("the new checkpoint.keep").hasSize(4);
+        assertThat(Files.readString(out.resolve("checkpoints/run-config.conf"))).as("the record now has the new values")
+                .contains("spark-lamb.training.all-reduce = \"sharded\"\n").contains("spark-lamb.checkpoint.keep = 4\n");
+    }
+
+    @Test
+    void resumeChangingOtherKeysIsRefusedListingEachAndChangesNothing() {
+        Path out = tmp.resolve("run");
+        assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");
+        Map<String, String> before = TestFiles.snapshot(out);
+        assertThatThrownBy(() -> new SparkTrainer(spark, config(out, "training.max-steps=6", "optimizer.beta1=0.8", "checkpoint.keep=4"))
+                .resume(true).fit())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("step-000000000002.ckpt was written for another model or configuration: 2 key(s) differ")
+                .hasMessageContaining("spark-lamb.optimizer.beta1: 0.9 -> 0.8; spark-lamb.training.max-steps: 8 -> 6")
+                .hasMessageContaining("allowed: spark-lamb.checkpoint.keep: 3 -> 4")
+                .hasMessageContaining("Only these keys may change on resume: [")
+                .hasMessageContaining("nothing was changed");
+        assertThat(TestFiles.snapshot(out)).as("files after the refused resume").isEqualTo(before);
+    }
+
+    @Test
     void aSecondResumeWhileTheFirstIsRunningIsRefusedAndChangesNothing() throws Exception {
         Path out = tmp.resolve("run");
         assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");
