@@ -113,12 +113,22 @@ final class LeaseFiles implements AutoCloseable {
         } catch (org.apache.hadoop.fs.FileAlreadyExistsException taken) {
             return false;
         } catch (IOException e) {
-            if (fs.exists(p) && e.getMessage() != null && e.getMessage().contains("already")) {
-                return false; // HDFS reports a lost race on a file being created by another client this way
+            if (lostRace(e)) {
+                return false;
             }
             throw e;
         }
         return true;
+    }
+
+    /**
+     * True when {@code e} says that another client created the file first: HDFS answers a create racing with another
+     * client's (still open) create of the same name with a remote {@code AlreadyBeingCreatedException}, and one after
+     * it with {@code FileAlreadyExistsException}.
+     */
+    private static boolean lostRace(IOException e) {
+        String type = e instanceof org.apache.hadoop.ipc.RemoteException remote ? remote.getClassName() : e.getClass().getName();
+        return type.endsWith(".FileAlreadyExistsException") || type.endsWith(".AlreadyBeingCreatedException");
     }
 
     /** Deletes the generations older than {@code generation}; best effort (a leftover older one is never read). */
