@@ -334,7 +334,7 @@ class ConfigLoaderTest {
     @CsvSource(delimiter = '|', value = {
             "training.epochs      | 2.5                  | not a whole number | file",
             "training.epochs      | 2.5                  | not a whole number | set",
-            "training.epochs      | 3000000000           | out of range       | file",
+            "training.epochs      | 3000000000           | [-2147483648, 2147483647] | file",
             "training.epochs      | 3000000000           | out of range       | set",
             "training.epochs      | 10s                  | unit suffix        | file",
             "training.epochs      | 10s                  | unit suffix        | set",

@@ -206,15 +206,16 @@ public final class ConfigLoader {
     }
 
     private static int atLeast(Config c, String key, int min) {
-        return (int) atLeastLong(c, key, min, Integer.MAX_VALUE);
+        return (int) atLeastLong(c, key, min, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     private static long atLeastLong(Config c, String key, long min) {
-        return atLeastLong(c, key, min, Long.MAX_VALUE);
+        return atLeastLong(c, key, min, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    private static long atLeastLong(Config c, String key, long min, long max) {
-        long v = wholeNumber(c, key, Long.MIN_VALUE, max);
+    /** An integer key of a type whose range is {@code [typeMin, typeMax]}, which must be at least {@code min}. */
+    private static long atLeastLong(Config c, String key, long min, long typeMin, long typeMax) {
+        long v = wholeNumber(c, key, typeMin, typeMax);
         if (v < min) {
             throw new ConfigurationException(ROOT + key + " must be >= " + min + ", got " + v);
         }

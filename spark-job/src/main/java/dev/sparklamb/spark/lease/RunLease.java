@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.lease;
 
+import dev.sparklamb.spark.config.ConfigurationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -87,7 +88,7 @@ public final class RunLease implements AutoCloseable {
         try {
             files = new LeaseFiles(directory, hadoop);
         } catch (IOException e) {
-            throw new UncheckedIOException("opening " + directory + " for the run lease", e);
+            throw cannotWrite(directory, e);
         }
         RunLease lease = new RunLease(files, timeout, clock);
         try {
@@ -95,7 +96,7 @@ public final class RunLease implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             lease.closeQuietly();
             if (e instanceof IOException io) {
-                throw new UncheckedIOException("taking the run lease in " + directory, io);
+                throw cannotWrite(directory, io);
             }
             throw (RuntimeException) e;
         }
@@ -103,6 +104,12 @@ public final class RunLease implements AutoCloseable {
         lease.renewer.scheduleWithFixedDelay(lease::renewQuietly, period, period, TimeUnit.MILLISECONDS);
         ShutdownHookManager.get().addShutdownHook(lease.shutdownHook, SHUTDOWN_PRIORITY);
         return lease;
+    }
+
+    /** The lease is the first thing a run writes: failing to write it is what RunOutput reports for the directory. */
+    private static ConfigurationException cannotWrite(String directory, IOException e) {
+        return new ConfigurationException("spark-lamb.output: cannot write to '" + directory + "' (taking the run lease): "
+                + e.getMessage(), e);
     }
 
     private void take() throws IOException {
