@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.lease.LeaseHeldException;
 import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainingDivergedException;
 import dev.sparklamb.spark.train.TrainingResult;
@@ -15,7 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
@@ -190,7 +198,7 @@ class CheckpointResumeTest {
         Path out = tmp.resolve("killed");
         Path conf = tmp.resolve("run.conf");
         StringBuilder hocon = new StringBuilder("spark-lamb.output = \"" + out.toUri() + "\"\n");
-        for (String o : overrides(out, "checkpoint.every-steps=1")) {
+        for (String o : overrides(out, "checkpoint.every-steps=1", "lease.timeout-seconds=600")) {
             hocon.append("spark-lamb.").append(o).append('\n');
         }
         Files.writeString(conf, hocon.toString());
@@ -209,9 +217,83 @@ class CheckpointResumeTest {
             driver.destroyForcibly().waitFor();
         }
         assertThat(metricSteps(out).size()).as("killed before the end").isLessThan(8);
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        // The killed driver never released its lease: within its timeout (600 s here) a resume is refused, changing
+        // nothing; a resume whose clock is past the timeout takes the stale lease over.
+        Map<String, String> before = TestFiles.snapshot(out);
+        assertThatThrownBy(() -> new SparkTrainer(spark, config(out, "lease.timeout-seconds=600")).resume(true).fit())
+                .isInstanceOf(LeaseHeldException.class).hasMessageContaining("another run holds the lease");
+        assertThat(TestFiles.snapshot(out)).as("files after the refused resume").isEqualTo(before);
+        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(601))).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).isTrue();
         assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void resumeMayChangeTheKeysThatDoNotChangeTheUpdatesAndStillEndsBitwiseEqual() throws IOException {
+        Path out = tmp.resolve("run");
+        assertThatThrownBy(() -> crashingAfter(config(out), 5).fit()).hasMessageContaining("simulated driver crash");
+        assertThat(Files.readString(out.resolve("checkpoints/run-config.conf"))).contains("spark-lamb.training.all-reduce = \"tree\"\n");
+        TrainingResult resumed = new SparkTrainer(spark, config(out, "training.all-reduce=sharded", "checkpoint.keep=4",
+                "training.progress-every-seconds=1", "training.max-consecutive-bad-steps=5", "lease.timeout-seconds=30"))
+                .resume(true).fit();
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+        assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(checkpoints(out)).as("the new checkpoint.keep").hasSize(4);
+        assertThat(Files.readString(out.resolve("checkpoints/run-config.conf"))).as("the record now has the new values")
+                .contains("spark-lamb.training.all-reduce = \"sharded\"\n").contains("spark-lamb.checkpoint.keep = 4\n");
+    }
+
+    @Test
+    void resumeChangingOtherKeysIsRefusedListingEachAndChangesNothing() {
+        Path out = tmp.resolve("run");
+        assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");
+        Map<String, String> before = TestFiles.snapshot(out);
+        assertThatThrownBy(() -> new SparkTrainer(spark, config(out, "training.max-steps=6", "optimizer.beta1=0.8", "checkpoint.keep=4"))
+                .resume(true).fit())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("step-000000000002.ckpt was written for another model or configuration: 2 key(s) differ")
+                .hasMessageContaining("spark-lamb.optimizer.beta1: 0.9 -> 0.8; spark-lamb.training.max-steps: 8 -> 6")
+                .hasMessageContaining("allowed: spark-lamb.checkpoint.keep: 3 -> 4")
+                .hasMessageContaining("Only these keys may change on resume: [")
+                .hasMessageContaining("nothing was changed");
+        assertThat(TestFiles.snapshot(out)).as("files after the refused resume").isEqualTo(before);
+    }
+
+    @Test
+    void aSecondResumeWhileTheFirstIsRunningIsRefusedAndChangesNothing() throws Exception {
+        Path out = tmp.resolve("run");
+        assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");
+        // A long lease timeout: the first run does not renew (rewrite its lease) while the second one is refused.
+        RunConfig config = config(out, "lease.timeout-seconds=600");
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService first = Executors.newSingleThreadExecutor();
+        try {
+            Future<TrainingResult> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
+                if (p.nextStep() == 3) {
+                    paused.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }).fit());
+            assertThat(paused.await(120, TimeUnit.SECONDS)).as("the first resume reached step 3").isTrue();
+            Map<String, String> before = TestFiles.snapshot(out);
+            assertThatThrownBy(() -> new SparkTrainer(spark, config).resume(true).fit())
+                    .isInstanceOf(LeaseHeldException.class)
+                    .hasMessageContaining("another run holds the lease").hasMessageContaining("nothing was changed");
+            assertThat(TestFiles.snapshot(out)).as("files after the refused second resume").isEqualTo(before);
+            go.countDown();
+            TrainingResult resumed = running.get(300, TimeUnit.SECONDS);
+            assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+            assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        } finally {
+            go.countDown();
+            first.shutdownNow();
+        }
     }
 
     @Test

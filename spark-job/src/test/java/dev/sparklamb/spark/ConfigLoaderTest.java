@@ -328,4 +328,42 @@ class ConfigLoaderTest {
         assertThat(adam.beta2()).isEqualTo(AdamConfig.DEFAULT_BETA2);
         assertThat(adam.weightDecay()).isEqualTo(AdamConfig.DEFAULT_WEIGHT_DECAY);
     }
+
+    /** One int key, one long key and the seed (a long over its whole range), each given in a file and with --set. */
+    @ParameterizedTest(name = "{0} = {1} ({3})")
+    @CsvSource(delimiter = '|', value = {
+            "training.epochs      | 2.5                  | not a whole number | file",
+            "training.epochs      | 2.5                  | not a whole number | set",
+            "training.epochs      | 3000000000           | [-2147483648, 2147483647] | file",
+            "training.epochs      | 3000000000           | out of range       | set",
+            "training.epochs      | 10s                  | unit suffix        | file",
+            "training.epochs      | 10s                  | unit suffix        | set",
+            "training.max-steps   | 0.5                  | not a whole number | file",
+            "training.max-steps   | 1e-3                 | not a whole number | set",
+            "training.max-steps   | 99999999999999999999 | out of range       | file",
+            "training.max-steps   | 99999999999999999999 | out of range       | set",
+            "training.max-steps   | 100k                 | unit suffix        | file",
+            "training.max-steps   | 100 steps            | unit suffix        | set",
+            "seed                 | 12345.5              | not a whole number | set",
+            "seed                 | 9223372036854775808  | out of range       | file",
+            "checkpoint.every-steps | 5m                 | unit suffix        | file",
+            "data.partitions      | \"4.5\"                | not a whole number | file",
+    })
+    void integerKeysRejectFractionsOutOfRangeValuesAndUnitsNamingTheKey(String key, String value, String problem, String where) {
+        String path = "spark-lamb." + key;
+        ConfigurationException e = where.equals("file") ? rejected(path + " = " + value) : rejected("", path + "=" + value);
+        assertThat(e.getMessage()).contains(path).contains(problem)
+                .contains(where.equals("file") ? "test.conf" : "override " + path);
+    }
+
+    @Test
+    void integerKeysAcceptWholeNumbersWrittenAsNumbersOrStrings() {
+        assertThat(load("spark-lamb.training.epochs = 4").training().epochs()).isEqualTo(4);
+        assertThat(load("spark-lamb.training.epochs = \"4\"").training().epochs()).isEqualTo(4);
+        assertThat(load("", "spark-lamb.training.epochs=4.0").training().epochs()).isEqualTo(4);
+        assertThat(load("spark-lamb.training.max-steps = 5000000000").training().maxSteps()).isEqualTo(5_000_000_000L);
+        assertThat(load("spark-lamb.seed = -9223372036854775808").seed()).isEqualTo(Long.MIN_VALUE);
+        assertThat(rejected("spark-lamb.training.epochs = 0").getMessage()).contains("spark-lamb.training.epochs must be >= 1, got 0");
+        assertThat(rejected("spark-lamb.training.epochs = many").getMessage()).contains("spark-lamb.training.epochs").contains("STRING");
+    }
 }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.lease.LeaseHeldException;
+import dev.sparklamb.spark.lease.LeaseRecord;
+import dev.sparklamb.spark.lease.RunLease;
 import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainingResult;
 import java.io.BufferedReader;
@@ -18,7 +21,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -195,7 +207,13 @@ class HdfsCheckpointResumeTest {
         TrainingResult again = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(again.history()).as("nothing left to train").isEmpty();
         assertThat(Arrays.equals(again.parameters(), uninterrupted)).isTrue();
-        assertThat(hdfs.listStatus(new Path(out), p -> p.getName().startsWith("."))).as("no temporary files left").isEmpty();
+        assertThat(hdfs.listStatus(new Path(out), p -> p.getName().startsWith(".") && !RunLease.isLeaseFile(p.getName())))
+                .as("no temporary files left").isEmpty();
+        FileStatus[] leases = hdfs.listStatus(new Path(out), p -> RunLease.isLeaseFile(p.getName()));
+        assertThat(leases).as("one lease file left, released").hasSize(1);
+        try (InputStream in = hdfs.open(leases[0].getPath())) {
+            assertThat(LeaseRecord.parse(in.readAllBytes())).hasValueSatisfying(r -> assertThat(r.released()).isTrue());
+        }
         assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
     }
 
@@ -230,7 +248,7 @@ class HdfsCheckpointResumeTest {
     void killedDriverProcessResumesBitwiseExactly(TestInfo test, @TempDir java.nio.file.Path tmp) throws Exception {
         String out = output(test);
         java.nio.file.Path conf = tmp.resolve("run.conf");
-        Files.writeString(conf, String.join("\n", hocon(out, List.of("checkpoint.every-steps=1"))) + "\n");
+        Files.writeString(conf, String.join("\n", hocon(out, List.of("checkpoint.every-steps=1", "lease.timeout-seconds=600"))) + "\n");
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         Arrays.stream(System.getProperty("sparklamb.java17.flags", "").split(" ")).filter(s -> !s.isBlank()).forEach(command::add);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ResumeMain.class.getName(), conf.toString(), "slow"));
@@ -249,10 +267,107 @@ class HdfsCheckpointResumeTest {
         assertThat(metricSteps(out).size()).as("killed before the end").isLessThan(8);
         assertThat(((DistributedFileSystem) hdfs).isFileClosed(new Path(out, "metrics.jsonl")))
                 .as("metrics.jsonl still open for writing by the dead driver's client").isFalse();
+        // The dead driver's run lease is live until its timeout (600 s): a resume is refused and changes nothing; a
+        // resume whose clock is past the timeout takes the stale lease over.
+        Map<String, String> before = snapshot(out);
+        assertThatThrownBy(() -> new SparkTrainer(spark, config(out)).resume(true).fit())
+                .isInstanceOf(LeaseHeldException.class).hasMessageContaining("another run holds the lease");
+        assertThat(snapshot(out)).as("files after the refused resume").isEqualTo(before);
 
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(601))).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
         assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
         assertThat(hdfs.exists(new Path(out, "model.zip"))).isTrue();
+    }
+
+    /** Every file under {@code dir} on HDFS: path to length and content hash. */
+    static Map<String, String> snapshot(String dir) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        var it = hdfs.listFiles(new Path(dir), true);
+        while (it.hasNext()) {
+            FileStatus f = it.next();
+            try (InputStream in = hdfs.open(f.getPath())) {
+                byte[] bytes = in.readAllBytes();
+                files.put(f.getPath().toUri().getPath(), bytes.length + ":" + Arrays.hashCode(bytes));
+            }
+        }
+        return files;
+    }
+
+    /** Two resumes of one run on HDFS: while the first runs, the second is refused with the lease error and changes nothing. */
+    @Test
+    void aSecondResumeWhileTheFirstIsRunningIsRefusedAndChangesNothing(TestInfo test) throws Exception {
+        String out = output(test);
+        assertThatThrownBy(() -> crashingAfter(config(out), 3).fit()).hasMessageContaining("simulated driver crash");
+        // A long lease timeout: the first run does not renew (rewrite its lease) while the second one is refused.
+        RunConfig config = ConfigLoader.load("", "test", hocon(out, List.of("lease.timeout-seconds=600")));
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService first = Executors.newSingleThreadExecutor();
+        try {
+            Future<TrainingResult> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
+                if (p.nextStep() == 3) {
+                    paused.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }).fit());
+            assertThat(paused.await(120, TimeUnit.SECONDS)).as("the first resume reached step 3").isTrue();
+            Map<String, String> before = snapshot(out);
+            assertThatThrownBy(() -> new SparkTrainer(spark, config).resume(true).fit())
+                    .isInstanceOf(LeaseHeldException.class)
+                    .hasMessageContaining("another run holds the lease on 'hdfs://").hasMessageContaining("nothing was changed");
+            assertThat(snapshot(out)).as("files after the refused second resume").isEqualTo(before);
+            go.countDown();
+            TrainingResult resumed = running.get(300, TimeUnit.SECONDS);
+            assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
+            assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        } finally {
+            go.countDown();
+            first.shutdownNow();
+        }
+    }
+
+    /** HDFS's create-if-absent arbitrates: of several runs taking the lease at once, exactly one holds it. */
+    @Test
+    void ofRunsTakingTheLeaseOnHdfsAtOnceExactlyOneHoldsIt(TestInfo test) throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        int runs = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        try {
+            for (int round = 0; round < 4; round++) {
+                String dir = output(test) + "-" + round;
+                if (round % 2 == 1) { // half the rounds start from a released lease
+                    RunLease.acquire(dir, hadoop, Duration.ofMinutes(10), Clock.systemUTC()).close();
+                }
+                CyclicBarrier start = new CyclicBarrier(runs);
+                List<Future<RunLease>> attempts = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    attempts.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            return RunLease.acquire(dir, hadoop, Duration.ofMinutes(10), Clock.systemUTC());
+                        } catch (LeaseHeldException refused) {
+                            return null;
+                        }
+                    }));
+                }
+                List<RunLease> holders = new ArrayList<>();
+                for (Future<RunLease> f : attempts) {
+                    RunLease l = f.get(120, TimeUnit.SECONDS);
+                    if (l != null) {
+                        holders.add(l);
+                    }
+                }
+                assertThat(holders).as("round %d: runs holding the lease", round).hasSize(1);
+                holders.forEach(RunLease::close);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

@@ -155,7 +155,16 @@ class OutputFilesTest {
         expected.add("checkpoints");
         assertThat(names.stream().filter(n -> !n.startsWith(".")).toList()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(names).as("temporary files").noneMatch(n -> n.contains(".tmp"));
-        assertThat(names.stream().filter(n -> n.startsWith(".")).toList()).as("hidden files other than Hadoop checksums")
+        assertThat(names.stream().filter(n -> n.startsWith(".") && !dev.sparklamb.spark.lease.RunLease.isLeaseFile(n)).toList())
+                .as("hidden files other than Hadoop checksums and the run lease")
                 .allMatch(n -> n.endsWith(".crc") && OUTPUTS.contains(n.substring(1, n.length() - ".crc".length())));
+        List<String> leases = names.stream().filter(dev.sparklamb.spark.lease.RunLease::isLeaseFile).toList();
+        assertThat(leases).as("one lease file, no checksum file beside it").singleElement().asString().startsWith(".lease-");
+        try {
+            assertThat(dev.sparklamb.spark.lease.LeaseRecord.parse(java.nio.file.Files.readAllBytes(out.resolve(leases.get(0)))))
+                    .as("the lease was released at the end").hasValueSatisfying(r -> assertThat(r.released()).isTrue());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

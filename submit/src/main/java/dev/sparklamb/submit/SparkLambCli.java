@@ -3,6 +3,7 @@ package dev.sparklamb.submit;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.data.DataException;
+import dev.sparklamb.spark.lease.LeaseHeldException;
 import dev.sparklamb.spark.train.TrainingDivergedException;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Synchronous data-parallel training of DL4J networks on Apache Spark with LAMB.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, ImportMnistCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 infrastructure/unexpected failure, 2 bad configuration or arguments, "
-                + "3 bad input data, 4 training diverged."})
+                + "3 bad input data, 4 training diverged, 5 another run holds the output directory's lease."})
 public final class SparkLambCli implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkLambCli.class);
@@ -54,6 +55,8 @@ public final class SparkLambCli implements Callable<Integer> {
             code = ExitCode.BAD_DATA;
         } else if (known instanceof InvalidGradientException || known instanceof TrainingDivergedException) {
             code = ExitCode.DIVERGED;
+        } else if (known instanceof LeaseHeldException) {
+            code = ExitCode.LEASE_HELD;
         } else if (known instanceof IllegalArgumentException && known.getMessage() != null && known.getMessage().startsWith("spark-lamb.")) {
             code = ExitCode.BAD_CONFIGURATION;
         } else {
@@ -69,7 +72,7 @@ public final class SparkLambCli implements Callable<Integer> {
     private static Throwable find(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConfigurationException || t instanceof DataException || t instanceof InvalidGradientException
-                    || t instanceof TrainingDivergedException
+                    || t instanceof TrainingDivergedException || t instanceof LeaseHeldException
                     || t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().startsWith("spark-lamb.")) {
                 return t;
             }

@@ -6,6 +6,7 @@ import dev.sparklamb.optim.StateFormatException;
 import dev.sparklamb.spark.checkpoint.CheckpointCodec;
 import dev.sparklamb.spark.config.SparkSettings;
 import dev.sparklamb.spark.data.MnistImporter;
+import dev.sparklamb.spark.lease.LeaseRecord;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -239,6 +240,7 @@ class HostileInputTest {
         all.addAll(dataCases());
         all.addAll(checkpointCases());
         all.addAll(outputCases());
+        all.addAll(leaseCases());
         all.addAll(evaluateCases());
         return all.stream();
     }
@@ -338,6 +340,21 @@ class HostileInputTest {
                     Files.writeString(conf, "");
                     return new Invocation(trainArgs(conf, dir.resolve("out"), false), null, null);
                 }),
+                named("config: fractional integer (training.epochs = 2.5)", CONFIG,
+                        List.of("spark-lamb.training.epochs", "2.5 is not a whole number", "run.conf: 14"),
+                        confWith("spark-lamb.training.epochs = 2.5")),
+                named("config: integer out of range (training.global-batch = 3000000000)", CONFIG,
+                        List.of("spark-lamb.training.global-batch", "out of range", "2147483647"),
+                        confWith("spark-lamb.training.global-batch = 3000000000")),
+                named("config: integer with a unit suffix (checkpoint.every-steps = 10s)", CONFIG,
+                        List.of("spark-lamb.checkpoint.every-steps", "unit suffix ('s')"), confWith("spark-lamb.checkpoint.every-steps = 10s")),
+                named("config: fractional long given with --set (training.max-steps=2.5)", CONFIG,
+                        List.of("spark-lamb.training.max-steps", "not a whole number", "override spark-lamb.training.max-steps"),
+                        confWith("", "spark-lamb.training.max-steps=2.5")),
+                named("config: long with a unit suffix given with --set (training.max-steps=3k)", CONFIG,
+                        List.of("spark-lamb.training.max-steps", "unit suffix ('k')"), confWith("", "spark-lamb.training.max-steps=3k")),
+                named("config: long out of range given with --set (seed=9223372036854775808)", CONFIG,
+                        List.of("spark-lamb.seed", "out of range"), confWith("", "spark-lamb.seed=9223372036854775808")),
                 named("command line: --set without '='", CONFIG, List.of("spark-lamb.training.epochs", "expected key=value"),
                         confWith("", "spark-lamb.training.epochs")),
                 named("command line: unknown option", CONFIG, List.of("--epochs"),
@@ -610,6 +627,20 @@ class HostileInputTest {
                 named("checkpoint: from another model (another run with 12 classes into the same checkpoint dir)",
                         CONFIG, List.of("another model or configuration", NEWEST), resumeAfter((dir, ck) ->
                                 trainInto(dir, ck, "spark-lamb.model.classes=12"), null)),
+                named("checkpoint: resume changing a key that may not change (training.max-steps 3 -> 2)", CONFIG,
+                        List.of("was written for another model or configuration", "spark-lamb.training.max-steps: 3 -> 2",
+                                "Only these keys may change on resume", "nothing was changed"), dir -> {
+                            Path run = dir.resolve("run");
+                            CliHarness.copyTree(baseRun, run);
+                            return new Invocation(trainArgs(goodConf, run, true, "spark-lamb.training.max-steps=2"), null, null);
+                        }),
+                named("checkpoint: resume changing a key that may change (checkpoint.keep 3 -> 4)", OK,
+                        List.of("resuming with changed settings", "spark-lamb.checkpoint.keep: 3 -> 4"), dir -> {
+                            Path run = dir.resolve("run");
+                            CliHarness.copyTree(baseRun, run);
+                            return new Invocation(trainArgs(goodConf, run, true, "spark-lamb.checkpoint.keep=4"),
+                                    root.relativize(run).toString(), null);
+                        }),
                 named("checkpoint: resume into an output directory holding a foreign file", CONFIG,
                         List.of("spark-lamb.output", "'notes.txt'", "refusing to resume"), dir -> {
                             Path run = dir.resolve("run");
@@ -644,6 +675,43 @@ class HostileInputTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // The run lease: another run's lease file in the output directory.
+
+    static final int LEASE = ExitCode.LEASE_HELD.code;
+
+    /** Writes a lease file as another run's would be: renewed {@code ageSeconds} ago, valid for {@code validSeconds} from then. */
+    static void leaseOfAnotherRun(Path dir, long generation, long ageSeconds, long validSeconds) throws IOException {
+        Files.createDirectories(dir);
+        long renewed = System.currentTimeMillis() - ageSeconds * 1000;
+        Files.write(dir.resolve(String.format(".lease-%019d", generation)), new LeaseRecord("another-run", "process 4242 on host-b",
+                generation, renewed, renewed + validSeconds * 1000, false).format());
+    }
+
+    static List<Arguments> leaseCases() {
+        return List.of(
+                named("lease: resume while another run holds the lease", LEASE,
+                        List.of("another run holds the lease", "process 4242 on host-b", "nothing was changed"), dir -> {
+                            Path run = dir.resolve("run");
+                            CliHarness.copyTree(baseRun, run);
+                            leaseOfAnotherRun(run, 900, 0, 3600);
+                            return new Invocation(trainArgs(goodConf, run, true), null, null);
+                        }),
+                named("lease: new run into an empty directory whose lease another run holds", LEASE,
+                        List.of("another run holds the lease", "process 4242 on host-b"), dir -> {
+                            Path out = dir.resolve("out");
+                            leaseOfAnotherRun(out, 1, 0, 3600);
+                            return new Invocation(trainArgs(goodConf, out, false), null, null);
+                        }),
+                named("lease: resume over a stale lease (holder gone for 2 minutes, timeout 60 s)", OK,
+                        List.of("taking over the stale run lease", "process 4242 on host-b"), dir -> {
+                            Path run = dir.resolve("run");
+                            CliHarness.copyTree(baseRun, run);
+                            leaseOfAnotherRun(run, 900, 120, 60);
+                            return new Invocation(trainArgs(goodConf, run, true), root.relativize(run).toString(), null);
+                        }));
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -91,6 +91,48 @@ public final class CheckpointStore {
         return target.toString();
     }
 
+    /** The name of the file, next to the checkpoints, that holds the run's resolved configuration. */
+    public static final String CONFIGURATION = "run-config.conf";
+
+    /** Writes the run's resolved configuration next to the checkpoints (temporary name, then renamed). */
+    public void saveConfiguration(String text) {
+        Path target = new Path(dir, CONFIGURATION);
+        Path tmp = new Path(dir, "." + CONFIGURATION + "." + UUID.randomUUID() + ".tmp");
+        try {
+            fs.mkdirs(dir);
+            try (OutputStream out = fs.create(tmp, false)) {
+                out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            fs.delete(target, false); // HDFS's rename never replaces an existing file
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename " + tmp + " -> " + target + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + target, e);
+        }
+    }
+
+    /** The resolved configuration recorded next to the checkpoints, if there is one. */
+    public Optional<String> loadConfiguration() {
+        Path p = new Path(dir, CONFIGURATION);
+        try {
+            if (!fs.exists(p)) {
+                return Optional.empty();
+            }
+            try (InputStream in = fs.open(p)) {
+                return Optional.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot read the recorded configuration {} ({}); the checkpoints' fingerprint alone decides", p, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Where {@link #saveConfiguration} writes. */
+    public String configurationFile() {
+        return new Path(dir, CONFIGURATION).toString();
+    }
+
     /** Visible checkpoints, oldest first. */
     public List<Path> list() {
         try {

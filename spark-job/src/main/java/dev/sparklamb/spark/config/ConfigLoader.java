@@ -111,7 +111,7 @@ public final class ConfigLoader {
 
     private static RunConfig build(Config c) {
         String output = nonEmpty(c, "output");
-        long seed = c.getLong(ROOT + "seed");
+        long seed = wholeNumber(c, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
 
         ModelSettings model = new ModelSettings(
                 oneOf(c, "model.preset", List.of("mlp", "lenet")),
@@ -184,7 +184,8 @@ public final class ConfigLoader {
                 c.getString(ROOT + "checkpoint.dir"));
         DeviceSettings device = new DeviceSettings(oneOf(c, "device.type", DeviceSettings.TYPES), c.getBoolean(ROOT + "device.cpu-fallback"),
                 nonEmpty(c, "device.gpu-resource"));
-        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device);
+        LeaseSettings lease = new LeaseSettings(atLeast(c, "lease.timeout-seconds", 1));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
     }
 
     private static String nonEmpty(Config c, String key) {
@@ -208,19 +209,64 @@ public final class ConfigLoader {
     }
 
     private static int atLeast(Config c, String key, int min) {
-        int v = c.getInt(ROOT + key);
+        return (int) atLeastLong(c, key, min, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    private static long atLeastLong(Config c, String key, long min) {
+        return atLeastLong(c, key, min, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** An integer key of a type whose range is {@code [typeMin, typeMax]}, which must be at least {@code min}. */
+    private static long atLeastLong(Config c, String key, long min, long typeMin, long typeMax) {
+        long v = wholeNumber(c, key, typeMin, typeMax);
         if (v < min) {
             throw new ConfigurationException(ROOT + key + " must be >= " + min + ", got " + v);
         }
         return v;
     }
 
-    private static long atLeastLong(Config c, String key, long min) {
-        long v = c.getLong(ROOT + key);
-        if (v < min) {
-            throw new ConfigurationException(ROOT + key + " must be >= " + min + ", got " + v);
+    /** A plain decimal number, optionally signed and with a fraction or exponent (what HOCON accepts as a number). */
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /** A number followed by letters: a unit such as {@code 10s}, {@code 8k}, {@code 512MB}. */
+    private static final java.util.regex.Pattern WITH_UNIT = java.util.regex.Pattern.compile("\\s*[+-]?[\\d.]+\\s*([a-zA-Z]+)\\s*");
+
+    /**
+     * The one place that reads integer keys (int and long): the value must be a whole number (a number or a string
+     * holding one, as HOCON allows) in {@code [lo, hi]}, without a fraction and without a unit. Typesafe Config's own
+     * {@code getInt}/{@code getLong} would silently truncate {@code 2.5} to 2 and clamp a number too large for a long.
+     */
+    private static long wholeNumber(Config c, String key, long lo, long hi) {
+        String path = ROOT + key;
+        ConfigValue value = c.getValue(path);
+        Object raw = value.unwrapped();
+        String text;
+        if (raw instanceof Number) {
+            text = value.render(com.typesafe.config.ConfigRenderOptions.concise()).trim();
+        } else if (raw instanceof String s) {
+            text = s.trim();
+        } else {
+            return c.getLong(path); // an object, list or boolean: Typesafe Config's own "has type X rather than NUMBER"
         }
-        return v;
+        String where = " (" + value.origin().description() + ")";
+        if (!NUMBER.matcher(text).matches()) {
+            java.util.regex.Matcher unit = WITH_UNIT.matcher(text);
+            if (unit.matches()) {
+                throw new ConfigurationException(path + ": '" + text + "' has a unit suffix ('" + unit.group(1)
+                        + "'); expected a plain integer without a unit" + where);
+            }
+            return c.getLong(path); // not a number at all: Typesafe Config's "has type STRING rather than NUMBER"
+        }
+        java.math.BigDecimal exact = new java.math.BigDecimal(text);
+        java.math.BigInteger whole;
+        try {
+            whole = exact.toBigIntegerExact();
+        } catch (ArithmeticException fractional) {
+            throw new ConfigurationException(path + ": " + text + " is not a whole number; expected an integer" + where);
+        }
+        if (whole.compareTo(java.math.BigInteger.valueOf(lo)) < 0 || whole.compareTo(java.math.BigInteger.valueOf(hi)) > 0) {
+            throw new ConfigurationException(path + ": " + text + " is out of range; expected an integer in [" + lo + ", " + hi + "]" + where);
+        }
+        return whole.longValueExact();
     }
 
     private static double positiveDouble(Config c, String key) {

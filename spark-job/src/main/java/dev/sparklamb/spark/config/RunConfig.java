@@ -7,24 +7,31 @@ import java.io.Serializable;
  * {@code conf/spark-lamb-defaults.conf}.
  */
 public record RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
-                        OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device)
+                        OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device,
+                        LeaseSettings lease)
         implements Serializable {
+
+    /** A configuration with the default {@link LeaseSettings} ({@code spark-lamb.lease}). */
+    public RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
+                     OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device) {
+        this(output, seed, model, data, training, optimizer, spark, checkpoint, device, LeaseSettings.DEFAULT);
+    }
 
     /** A configuration with the default {@link DeviceSettings} ({@code spark-lamb.device}). */
     public RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
                      OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint) {
-        this(output, seed, model, data, training, optimizer, spark, checkpoint, DeviceSettings.DEFAULT);
+        this(output, seed, model, data, training, optimizer, spark, checkpoint, DeviceSettings.DEFAULT, LeaseSettings.DEFAULT);
     }
 
     public RunConfig withData(DataSettings d) {
-        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device);
+        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device, lease);
     }
 
     public RunConfig withTraining(TrainingSettings t) {
-        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint, device);
+        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint, device, lease);
     }
 
     public RunConfig withOutput(String o) {
-        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint, device);
+        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
     }
 }

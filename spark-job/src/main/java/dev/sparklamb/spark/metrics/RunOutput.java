@@ -2,6 +2,7 @@ package dev.sparklamb.spark.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.lease.RunLease;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -35,7 +36,8 @@ public final class RunOutput implements AutoCloseable {
     }
 
     /**
-     * Checks that {@code uri} can be used (absent, or an empty directory) without creating anything.
+     * Checks that {@code uri} can be used (absent, or an empty directory) without creating anything. The run lease's
+     * own files do not count ({@link RunLease}).
      */
     public static void requireUsable(String uri, Configuration hadoop) {
         try {
@@ -45,7 +47,7 @@ public final class RunOutput implements AutoCloseable {
                 if (!fs.getFileStatus(p).isDirectory()) {
                     throw new ConfigurationException("spark-lamb.output: '" + uri + "' exists and is a file; expected a new or empty directory");
                 }
-                if (fs.listStatus(p).length > 0) {
+                if (java.util.Arrays.stream(fs.listStatus(p)).anyMatch(f -> !RunLease.isLeaseFile(f.getPath().getName()))) {
                     throw new ConfigurationException("spark-lamb.output: directory '" + uri
                             + "' is not empty; choose a new directory, or pass --resume to continue the run it holds "
                             + "(nothing in it was changed)");

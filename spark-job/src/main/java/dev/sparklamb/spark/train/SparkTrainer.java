@@ -5,12 +5,15 @@ import dev.sparklamb.spark.checkpoint.Checkpoint;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
 import dev.sparklamb.spark.checkpoint.RunFingerprint;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.ResolvedConfiguration;
+import dev.sparklamb.spark.config.ResumeChanges;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
 import dev.sparklamb.spark.device.ExecutorDevice;
+import dev.sparklamb.spark.lease.RunLease;
 import dev.sparklamb.spark.metrics.RunOutput;
 import dev.sparklamb.spark.metrics.StepMetrics;
 import dev.sparklamb.spark.model.ModelFactory;
@@ -19,6 +22,8 @@ import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.NetworkCheck;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,16 +60,26 @@ public final class SparkTrainer {
     private final RunConfig config;
     private final boolean resume;
     private final TrainingListener listener;
+    private final Clock clock;
 
     public SparkTrainer(SparkSession spark, RunConfig config) {
-        this(spark, config, false, (m, p, u) -> { });
+        this(spark, config, false, (m, p, u) -> { }, Clock.systemUTC());
     }
 
-    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, TrainingListener listener) {
+    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, TrainingListener listener, Clock clock) {
         this.spark = spark;
         this.config = config;
         this.resume = resume;
         this.listener = listener;
+        this.clock = clock;
+    }
+
+    /**
+     * The clock the run lease uses to date its renewals and to judge other runs' leases (the system's by default;
+     * tests use another to make a lease look stale).
+     */
+    public SparkTrainer clock(Clock leaseClock) {
+        return new SparkTrainer(spark, config, resume, listener, leaseClock);
     }
 
     /**
@@ -73,7 +88,7 @@ public final class SparkTrainer {
      * there is none. The same command can therefore be re-run after any failure.
      */
     public SparkTrainer resume(boolean enabled) {
-        return new SparkTrainer(spark, config, enabled, listener);
+        return new SparkTrainer(spark, config, enabled, listener, clock);
     }
 
     /** Also calls {@code extra} after every step (after metrics and checkpoint are written). */
@@ -82,7 +97,7 @@ public final class SparkTrainer {
         return new SparkTrainer(spark, config, resume, (m, p, u) -> {
             first.stepDone(m, p, u);
             extra.stepDone(m, p, u);
-        });
+        }, clock);
     }
 
     /** Trains on the configuration's {@code data.train} (and evaluates on {@code data.test} when set). */
@@ -111,6 +126,7 @@ public final class SparkTrainer {
         } else {
             RunOutput.requireUsable(config.output(), hadoop);
         }
+        RunLease.requireFree(config.output(), hadoop, clock); // early; acquire() below decides
         ExecutorDevice.requireDriverSupported();
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
@@ -142,6 +158,10 @@ public final class SparkTrainer {
             throw new ConfigurationException("spark-lamb.checkpoint.dir: '" + checkpoints.directory() + "' already holds checkpoints of "
                     + "another run; pass --resume to continue that run, or choose an empty directory (nothing was changed)");
         }
+        ResolvedConfiguration resolved = ResolvedConfiguration.of(config);
+        if (resume) {
+            requireAllowedChanges(checkpoints, resolved);
+        }
         Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
         TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
                 .orElseGet(TrainingProgress::start);
@@ -156,13 +176,15 @@ public final class SparkTrainer {
         List<StepMetrics> history;
         float[] finalParameters;
         dev.sparklamb.optim.OptimizerState finalState;
-        try (StepEngine engine = restored
+        try (RunLease lease = RunLease.acquire(config.output(), hadoop, Duration.ofSeconds(config.lease().timeoutSeconds()), clock);
+             StepEngine engine = restored
                 .map(c -> loop.engine(train, c.parameters(), optimizer, c.optimizerState()))
                 .orElseGet(() -> loop.engine(train, initial, optimizer, optimizer.init(roles.optimized())));
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
                      : RunOutput.create(config.output(), hadoop)) {
+            checkpoints.saveConfiguration(resolved.render());
             try {
-                history = loop.run(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint));
+                history = loop.run(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease));
             } catch (TrainingDivergedException e) {
                 List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
                 LOG.error("{}; last good checkpoint: {}", e.getMessage(),
@@ -171,6 +193,7 @@ public final class SparkTrainer {
             }
             finalParameters = engine.parameters();
             finalState = engine.state();
+            lease.requireHeld();
             if (history.isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
                 LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
             } else {
@@ -185,10 +208,34 @@ public final class SparkTrainer {
         return new TrainingResult(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
     }
 
+    /**
+     * With checkpoints to resume from and the configuration they were written with recorded next to them: refuses
+     * changed keys other than {@link ResumeChanges#MAY_CHANGE}, naming each. Without a record (checkpoints of an older
+     * build, or none yet) the checkpoints' fingerprint alone decides.
+     */
+    private static void requireAllowedChanges(CheckpointStore checkpoints, ResolvedConfiguration current) {
+        List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
+        if (saved.isEmpty()) {
+            return;
+        }
+        Optional<String> text = checkpoints.loadConfiguration();
+        if (text.isEmpty()) {
+            return;
+        }
+        Optional<ResolvedConfiguration> recorded = ResolvedConfiguration.parse(text.get());
+        if (recorded.isEmpty()) {
+            LOG.warn("{} is not a recorded configuration; the checkpoints' fingerprint alone decides", checkpoints.configurationFile());
+            return;
+        }
+        ResumeChanges.requireAllowed(recorded.get(), current, saved.get(saved.size() - 1).toString(), checkpoints.configurationFile());
+    }
+
     /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
-    private TrainingListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint) {
+    private TrainingListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
+                                           RunLease lease) {
         int every = config.checkpoint().everySteps();
         return (m, p, u) -> {
+            lease.requireHeld();
             output.writeStep(m);
             if (p.nextStep() == plan.totalSteps() || every > 0 && p.nextStep() % every == 0) {
                 checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
