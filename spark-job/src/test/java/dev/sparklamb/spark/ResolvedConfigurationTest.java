@@ -80,6 +80,7 @@ class ResolvedConfigurationTest {
     @CsvSource(delimiter = '|', value = {
             "spark-lamb.output                             | \"elsewhere\"",
             "spark-lamb.data.test                          | \"file:///test.parquet\"",
+            "spark-lamb.model.init-from                    | \"file:///pretrained.zip\"",
             "spark-lamb.data.partitions                    | 3",
             "spark-lamb.training.micro-batch               | 16",
             "spark-lamb.training.eval-every-steps          | 2",
@@ -117,6 +118,8 @@ class ResolvedConfigurationTest {
             "spark-lamb.optimizer.learning-rate.base   | 0.02      | spark-lamb.optimizer.learning-rate.base: 0.001 -> 0.02",
             "spark-lamb.optimizer.epsilon              | 1e-7      | spark-lamb.optimizer.epsilon: null -> 1.0E-7",
             "spark-lamb.model.classes                  | 12        | spark-lamb.model.classes: 10 -> 12",
+            "spark-lamb.model.freeze                   | [\"^0_\"] | spark-lamb.model.freeze: [] -> [\"^0_\"]",
+            "spark-lamb.optimizer.exclude-batch-norm   | false     | spark-lamb.optimizer.exclude-batch-norm: true -> false",
             "spark-lamb.data.train                     | \"b.csv\" | spark-lamb.data.train: \"\" -> \"b.csv\"",
             "spark-lamb.data.label-column              | y         | spark-lamb.data.label-column: \"label\" -> \"y\"",
     })

@@ -20,6 +20,8 @@ public final class ResumeChanges {
     public static final List<String> MAY_CHANGE = List.of(
             "spark-lamb.output",
             "spark-lamb.data.test",
+            // used only by a fresh run; a resume continues from its checkpoint
+            "spark-lamb.model.init-from",
             "spark-lamb.data.partitions",
             "spark-lamb.training.micro-batch",
             "spark-lamb.training.eval-every-steps",
