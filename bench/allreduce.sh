@@ -11,7 +11,8 @@ cd "$here"
 mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -pl spark-job -am test-compile dependency:build-classpath -Dexec.skip=true \
   -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
 source "$here/bench/java17-flags.sh"
-# local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
+# local-cluster executors inherit this JVM's classpath through Spark's test switches
+# (docs/development.md, "Tests with separate executor JVMs").
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1
 mkdir -p target/bench-spark-home
 exec java -Xmx${DRIVER_HEAP:-6g} ${BENCH_JAVA_OPTS:-} "${flags[@]}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \

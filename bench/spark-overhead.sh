@@ -15,7 +15,8 @@ mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -pl spark-job -am test-compile dependency:bu
   -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
 source "$here/bench/java17-flags.sh"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12
-# local-cluster executors inherit this JVM's classpath through Spark's test switches (see ../shared/STACK.md).
+# local-cluster executors inherit this JVM's classpath through Spark's test switches
+# (docs/development.md, "Tests with separate executor JVMs").
 case "${1:-local[2]}" in local-cluster*) export SPARK_TESTING=1 ;; esac
 mkdir -p target/bench-spark-home
 exec java -Xmx8g "${flags[@]}" -DmaxDirectResultSize="${MAX_DIRECT_RESULT_SIZE:-1m}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \

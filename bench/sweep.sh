@@ -24,7 +24,7 @@ if [ "${SWEEP_SKIP_BUILD:-0}" != 1 ]; then
 fi
 cp="$here/spark-job/target/test-classes:$here/spark-job/target/classes:$(cat spark-job/target/bench-cp.txt)"
 source "$here/bench/java17-flags.sh"
-# DL4J's SharedTrainingMaster runs Aeron: see ../shared/STACK.md.
+# DL4J's SharedTrainingMaster (a peer) runs Aeron on 127.0.0.1; these are its Aeron settings.
 flags+=(-Daeron.publication.unblock.timeout=60000000000 -Daeron.dir.delete.on.shutdown=true)
 export SPARK_LOCAL_IP=127.0.0.1
 case "$mode" in

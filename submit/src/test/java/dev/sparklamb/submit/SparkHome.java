@@ -3,7 +3,10 @@ package dev.sparklamb.submit;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The environment of a Spark JVM started by a test from a SPARK_HOME-like folder of jars (see ../shared/STACK.md). */
+/**
+ * The environment of a Spark JVM started by a test from a SPARK_HOME-like folder of jars (docs/development.md,
+ * "Tests with separate executor JVMs").
+ */
 final class SparkHome {
 
     private SparkHome() {
