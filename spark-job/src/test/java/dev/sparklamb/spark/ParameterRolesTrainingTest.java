@@ -157,6 +157,27 @@ class ParameterRolesTrainingTest {
     }
 
     @Test
+    void batchNormGroupIsTheForwardPassSizeAndIsCheckedAgainstTheNetwork() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 41);
+        TrainingResult grouped = new SparkTrainer(spark, config("grouped", "training.micro-batch=32", "training.batch-norm-group=8"))
+                .fit(data.frame(spark), null);
+        TrainingResult small = new SparkTrainer(spark, config("small", "training.micro-batch=8")).fit(data.frame(spark), null);
+        TrainingResult large = new SparkTrainer(spark, config("large", "training.micro-batch=32")).fit(data.frame(spark), null);
+        assertThat(grouped.parameters()).as("groups of 8 in micro-batches of 32 = micro-batches of 8").isEqualTo(small.parameters());
+        assertThat(Arrays.equals(grouped.parameters(), large.parameters())).as("the group size changes batch normalization").isFalse();
+
+        RunConfig noBatchNorm = TestSpark.config(tmp.resolve("mlp"), "model.input-height=8", "model.input-width=8",
+                "training.global-batch=64", "training.micro-batch=32", "training.batch-norm-group=8");
+        assertThatThrownBy(() -> new SparkTrainer(spark, noBatchNorm).fit(data.frame(spark), null))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.training.batch-norm-group is 8")
+                .hasMessageContaining("no BatchNormalization layer");
+        assertThat(tmp.resolve("mlp")).doesNotExist();
+        assertThatThrownBy(() -> config("big", "training.micro-batch=16", "training.batch-norm-group=32"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("spark-lamb.training.batch-norm-group (32) must not exceed spark-lamb.training.micro-batch (16)");
+    }
+
+    @Test
     void resumedRunEqualsUninterruptedWithBatchNorm() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 29);
         TrainingResult whole = new SparkTrainer(spark, config("whole")).fit(data.frame(spark), null);

@@ -241,6 +241,7 @@ class HostileInputTest {
         all.addAll(checkpointCases());
         all.addAll(outputCases());
         all.addAll(leaseCases());
+        all.addAll(networkCases());
         all.addAll(evaluateCases());
         return all.stream();
     }
@@ -712,6 +713,105 @@ class HostileInputTest {
                             leaseOfAnotherRun(run, 900, 120, 60);
                             return new Invocation(trainArgs(goodConf, run, true), root.relativize(run).toString(), null);
                         }));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Networks: layers and settings that cannot be trained exactly, fine-tuning and freezing.
+
+    /** A 64-input, 10-class network: {@code hidden} then a softmax output layer. */
+    static String network(org.deeplearning4j.nn.conf.layers.DenseLayer.Builder hidden) {
+        return new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3)
+                .dataType(org.nd4j.linalg.api.buffer.DataType.FLOAT).list()
+                .layer(hidden.nIn(FEATURES).nOut(12).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+                        .nIn(12).nOut(10).activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .build().toJson();
+    }
+
+    /** goodConf with {@code model.config-file} set to {@code json}, written into the case's directory. */
+    static Setup networkConf(String json, String extra, String... sets) {
+        return dir -> {
+            Path file = dir.resolve("network.json");
+            Files.writeString(file, json);
+            return confWith("spark-lamb.model.config-file = \"" + file.toUri() + "\"\n" + extra, sets).prepare(dir);
+        };
+    }
+
+    static List<Arguments> networkCases() {
+        return List.of(
+                named("network: a layer with weight noise (DropConnect), which cannot be partition-independent", CONFIG,
+                        List.of("spark-lamb.model", "layer 0", "DenseLayer", "DropConnect"),
+                        networkConf(network(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                                .weightNoise(new org.deeplearning4j.nn.conf.weightnoise.DropConnect(0.5))), "")),
+                named("network: a layer with DL4J's WeightDecay regularization", CONFIG,
+                        List.of("layer 0", "WeightDecay"),
+                        networkConf(network((org.deeplearning4j.nn.conf.layers.DenseLayer.Builder) new org.deeplearning4j.nn.conf.layers
+                                .DenseLayer.Builder().regularization(List.of(new org.nd4j.linalg.learning.regularization.WeightDecay(1e-3, true)))),
+                                "")),
+                named("network: a sequence layer (LSTM)", CONFIG, List.of("layer 0", "LSTM", "sequence"),
+                        networkConf(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+                                .layer(new org.deeplearning4j.nn.conf.layers.LSTM.Builder().nIn(FEATURES).nOut(8).build())
+                                .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder().nIn(8).nOut(10)
+                                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                                .build().toJson(), "")),
+                named("network: BatchNormalization with useLogStd = false (DL4J reads it back as true)", CONFIG,
+                        List.of("spark-lamb.model.config-file", "useLogStd"),
+                        networkConf(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+                                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(FEATURES).nOut(8).build())
+                                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().useLogStd(false).build())
+                                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
+                                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(FEATURES))
+                                .build().toJson(), "")),
+                named("network: per-layer gradient normalization with the sharded all-reduce", CONFIG,
+                        List.of("spark-lamb.training.all-reduce", "gradient normalization"),
+                        networkConf(network(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                                .gradientNormalization(org.deeplearning4j.nn.conf.GradientNormalization.ClipL2PerLayer)),
+                                "spark-lamb.training.all-reduce = sharded")),
+                named("network: model.freeze matches no tensor", CONFIG,
+                        List.of("spark-lamb.model.freeze", "'^7_' matches no tensor", "0_W"), confWith("spark-lamb.model.freeze = [\"^7_\"]")),
+                named("network: model.freeze is not a regular expression", CONFIG,
+                        List.of("spark-lamb.model.freeze", "(0_", "not a valid regular expression"),
+                        confWith("spark-lamb.model.freeze = [\"(0_\"]")),
+                named("network: model.freeze freezes every tensor", CONFIG,
+                        List.of("no tensor left to train"), confWith("spark-lamb.model.freeze = [\".\"]")),
+                named("network: model.init-from a model zip of another architecture", CONFIG,
+                        List.of("spark-lamb.model.init-from", "another architecture", "other.zip"), dir -> {
+                            org.deeplearning4j.nn.multilayer.MultiLayerNetwork other = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+                                    org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(
+                                            network(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder())));
+                            other.init();
+                            Path zip = dir.resolve("other.zip");
+                            org.deeplearning4j.util.ModelSerializer.writeModel(other, zip.toFile(), false);
+                            return confWith("spark-lamb.model.init-from = \"" + zip.toUri() + "\"").prepare(dir);
+                        }),
+                named("network: model.init-from a file that is not a model zip", CONFIG,
+                        List.of("spark-lamb.model.init-from", "notes.zip", "not a DL4J model zip"), dir -> {
+                            Path zip = dir.resolve("notes.zip");
+                            Files.writeString(zip, "not a zip");
+                            return confWith("spark-lamb.model.init-from = \"" + zip.toUri() + "\"").prepare(dir);
+                        }),
+                named("network: model.init-from a zip that does not exist", CONFIG,
+                        List.of("spark-lamb.model.init-from", "missing.zip", "does not exist"),
+                        dir -> confWith("spark-lamb.model.init-from = \"" + dir.resolve("missing.zip").toUri() + "\"").prepare(dir)),
+                named("network: fine-tuning from the base run's model with the first layer frozen", OK, List.of(), dir -> {
+                    Invocation inv = confWith("spark-lamb.model.init-from = \"" + baseRun.resolve("model.zip").toUri() + "\"\n"
+                            + "spark-lamb.model.freeze = [\"^0_\"]").prepare(dir);
+                    return new Invocation(inv.args(), root.relativize(dir.resolve("out")).toString(), null);
+                }),
+                named("network: batch normalization, dropout and l2 in a configuration file train", OK, List.of(), dir -> {
+                    String json = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3)
+                            .dataType(org.nd4j.linalg.api.buffer.DataType.FLOAT).list()
+                            .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(FEATURES).nOut(12).dropOut(0.8).l2(1e-4).build())
+                            .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build())
+                            .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                                    org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nOut(10)
+                                    .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                            .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(FEATURES))
+                            .build().toJson();
+                    Invocation inv = networkConf(json, "").prepare(dir);
+                    return new Invocation(inv.args(), root.relativize(dir).toString(), null);
+                }));
     }
 
     // ------------------------------------------------------------------------------------------------------------

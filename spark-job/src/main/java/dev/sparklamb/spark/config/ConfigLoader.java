@@ -145,7 +145,12 @@ public final class ConfigLoader {
                 atLeast(c, "training.all-reduce-fan-in", 2),
                 atLeast(c, "training.max-consecutive-bad-steps", 0),
                 oneOf(c, "training.all-reduce", TrainingSettings.ALL_REDUCE),
-                atLeast(c, "training.shards", 0));
+                atLeast(c, "training.shards", 0),
+                atLeast(c, "training.batch-norm-group", 0));
+        if (training.batchNormGroup() > microBatch) {
+            throw new ConfigurationException(ROOT + "training.batch-norm-group (" + training.batchNormGroup() + ") must not exceed " + ROOT
+                    + "training.micro-batch (" + microBatch + "): a group is normalised in one forward pass, which the micro-batch bounds");
+        }
 
         OptimizerSettings optimizer = new OptimizerSettings(
                 oneOf(c, "optimizer.name", OptimizerSettings.NAMES),

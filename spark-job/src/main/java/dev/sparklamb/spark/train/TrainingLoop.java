@@ -50,7 +50,11 @@ public final class TrainingLoop {
         this.jsc = jsc;
         this.config = config;
         this.spec = spec.withDevice(config.device());
-        this.tasks = new StepTasks(this.spec, roles, config.training().microBatch(), config.model().classes());
+        if (config.training().batchNormGroup() > 0 && !roles.hasStatistics()) {
+            throw new ConfigurationException("spark-lamb.training.batch-norm-group is " + config.training().batchNormGroup()
+                    + " but the network has no BatchNormalization layer; remove the key (or set it to 0)");
+        }
+        this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes());
         if (config.training().sharded() && roles.gradientNormalization().any()) {
             throw new ConfigurationException("spark-lamb.training.all-reduce: 'sharded' cannot apply DL4J's per-layer gradient "
                     + "normalization (a layer of the network sets gradientNormalization), which needs each layer's whole gradient in "
