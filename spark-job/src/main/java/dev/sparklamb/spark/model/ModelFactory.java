@@ -37,7 +37,9 @@ public final class ModelFactory {
         return switch (settings.preset()) {
             case "mlp" -> ModelSpec.of(mlp(settings, seed), "mlp");
             case "lenet" -> ModelSpec.of(lenet(settings, seed), "lenet");
-            default -> throw new ConfigurationException("spark-lamb.model.preset: expected one of [mlp, lenet], got '" + settings.preset() + "'");
+            case "resnet-mini" -> ModelSpec.of(resnetMini(settings, seed), "resnet-mini");
+            default -> throw new ConfigurationException("spark-lamb.model.preset: expected one of [mlp, lenet, resnet-mini], got '"
+                    + settings.preset() + "'");
         };
     }
 
@@ -92,6 +94,25 @@ public final class ModelFactory {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(s.classes()).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(s.inputHeight(), s.inputWidth(), s.inputChannels()))
                 .build();
+    }
+
+    /**
+     * Channels of {@link #resnetMini}'s three stages (the stem has the first stage's width); chosen by measured
+     * throughput, see docs/benchmarks.md ("resnet-mini").
+     */
+    public static final int[] RESNET_MINI_CHANNELS = {16, 32, 64};
+
+    /** Residual blocks per stage of {@link #resnetMini}. */
+    public static final int RESNET_MINI_BLOCKS = 1;
+
+    /**
+     * The {@code resnet-mini} preset: {@link ResidualNetwork#build} with {@link #RESNET_MINI_CHANNELS} and
+     * {@link #RESNET_MINI_BLOCKS}, a small ResNet (He et al. 2016) for 28x28 images such as Fashion-MNIST: stem
+     * conv3x3-BN-ReLU, three stages of conv-BN-ReLU residual blocks (projection shortcuts where the shape changes),
+     * global average pooling, softmax.
+     */
+    public static ComputationGraphConfiguration resnetMini(ModelSettings s, long seed) {
+        return ResidualNetwork.build(s, seed, RESNET_MINI_CHANNELS, RESNET_MINI_BLOCKS);
     }
 
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */
