@@ -100,19 +100,22 @@ public final class ModelFactory {
      * Channels of {@link #resnetMini}'s three stages (the stem has the first stage's width); chosen by measured
      * throughput, see docs/benchmarks.md ("resnet-mini").
      */
-    public static final int[] RESNET_MINI_CHANNELS = {16, 32, 64};
+    public static final int[] RESNET_MINI_CHANNELS = {8, 16, 32};
 
     /** Residual blocks per stage of {@link #resnetMini}. */
     public static final int RESNET_MINI_BLOCKS = 1;
 
+    /** Stride of {@link #resnetMini}'s stem convolution (28x28 inputs: stages at 14x14, 7x7, 4x4). */
+    public static final int RESNET_MINI_STEM_STRIDE = 2;
+
     /**
      * The {@code resnet-mini} preset: {@link ResidualNetwork#build} with {@link #RESNET_MINI_CHANNELS} and
-     * {@link #RESNET_MINI_BLOCKS}, a small ResNet (He et al. 2016) for 28x28 images such as Fashion-MNIST: stem
-     * conv3x3-BN-ReLU, three stages of conv-BN-ReLU residual blocks (projection shortcuts where the shape changes),
+     * {@link #RESNET_MINI_BLOCKS} and {@link #RESNET_MINI_STEM_STRIDE}, a small ResNet (He et al. 2016) for 28x28 images such as Fashion-MNIST: stem
+     * conv3x3 (stride 2)-BN-ReLU, three stages of conv-BN-ReLU residual blocks (projection shortcuts where the shape changes),
      * global average pooling, softmax.
      */
     public static ComputationGraphConfiguration resnetMini(ModelSettings s, long seed) {
-        return ResidualNetwork.build(s, seed, RESNET_MINI_CHANNELS, RESNET_MINI_BLOCKS);
+        return ResidualNetwork.build(s, seed, RESNET_MINI_CHANNELS, RESNET_MINI_BLOCKS, RESNET_MINI_STEM_STRIDE);
     }
 
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */

@@ -22,7 +22,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * A small residual network in the style of He et al. 2016, "Deep Residual Learning for Image Recognition" (the
  * ResNet-50 workload of the LAMB paper, scaled down for 28x28 images), as a DL4J ComputationGraph:
  * <ul>
- *   <li>stem: conv3x3 - BatchNormalization - ReLU, with the first stage's channels;</li>
+ *   <li>stem: conv3x3 with stride {@code stemStride} - BatchNormalization - ReLU, with the first stage's channels
+ *       (ResNet's stem also reduces the resolution before the first stage);</li>
  *   <li>stages {@code i = 0, 1, ...} of {@code blocksPerStage} basic blocks each with {@code channels[i]} channels;
  *       every stage after the first halves the height and width in its first block (stride 2);</li>
  *   <li>block: conv3x3 - BN - ReLU - conv3x3 - BN, added ({@link ElementWiseVertex.Op#Add}) to the shortcut, then
@@ -47,9 +48,11 @@ public final class ResidualNetwork {
     /**
      * @param channels       channels of each stage (at least one stage)
      * @param blocksPerStage residual blocks per stage (at least one)
+     * @param stemStride     stride of the stem convolution (1: the first stage sees the full resolution)
      */
-    public static ComputationGraphConfiguration build(ModelSettings s, long seed, int[] channels, int blocksPerStage) {
-        if (channels.length == 0 || blocksPerStage < 1) {
+    public static ComputationGraphConfiguration build(ModelSettings s, long seed, int[] channels, int blocksPerStage,
+            int stemStride) {
+        if (channels.length == 0 || blocksPerStage < 1 || stemStride < 1) {
             throw new IllegalArgumentException("a residual network needs at least one stage of at least one block");
         }
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
@@ -61,7 +64,7 @@ public final class ResidualNetwork {
                 .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutionalFlat(s.inputHeight(), s.inputWidth(), s.inputChannels()));
-        String last = convBnRelu(g, "stem_conv", "stem_bn", "stem_relu", "input", channels[0], 3, 1);
+        String last = convBnRelu(g, "stem_conv", "stem_bn", "stem_relu", "input", channels[0], 3, stemStride);
         int inChannels = channels[0];
         for (int stage = 0; stage < channels.length; stage++) {
             for (int block = 0; block < blocksPerStage; block++) {

@@ -29,7 +29,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code resnet-mini} preset. Also times one BatchNormalization layer against one conv3x3 on the largest activation
  * the stem produces, to show what BatchNormalization costs on the CPU. Prints the preset's parameter names.
  *
- * <p>Arguments: candidates as {@code C1,C2,C3xBLOCKS} (default {@code 8,16,32x1 16,32,64x1 8,16,32x2 16,32,64x2}).
+ * <p>Arguments: candidates as {@code C1,C2,C3xBLOCKSsSTEMSTRIDE} (default
+ * {@code 8,16,32x1s2 16,32,64x1s2 8,16,32x2s2 16,32,64x1s1}).
  * Set {@code OMP_NUM_THREADS} for the thread count ND4J uses. See docs/benchmarks.md for the command.
  */
 public final class ResnetMiniThroughput {
@@ -42,7 +43,7 @@ public final class ResnetMiniThroughput {
     }
 
     public static void main(String[] args) {
-        List<String> candidates = args.length > 0 ? List.of(args) : List.of("8,16,32x1", "16,32,64x1", "8,16,32x2", "16,32,64x2");
+        List<String> candidates = args.length > 0 ? List.of(args) : List.of("8,16,32x1s2", "16,32,64x1s2", "8,16,32x2s2", "16,32,64x1s1");
         ModelSettings s = new ModelSettings("resnet-mini", "", 28, 28, 1, 10);
         System.out.printf("OMP_NUM_THREADS=%s, batch %d, %d warm-up + %d timed iterations%n",
                 System.getenv("OMP_NUM_THREADS"), BATCH, WARMUP, TIMED);
@@ -52,12 +53,14 @@ public final class ResnetMiniThroughput {
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, s.inputSize());
         INDArray y = oneHot(BATCH, s.classes());
         for (String c : candidates) {
-            String[] parts = c.split("x");
+            String[] parts = c.split("[xs]");
             int[] channels = Arrays.stream(parts[0].split(",")).mapToInt(Integer::parseInt).toArray();
             int blocks = Integer.parseInt(parts[1]);
-            ComputationGraph g = new ComputationGraph(ResidualNetwork.build(s, 1, channels, blocks));
+            int stemStride = Integer.parseInt(parts[2]);
+            ComputationGraph g = new ComputationGraph(ResidualNetwork.build(s, 1, channels, blocks, stemStride));
             g.init();
-            System.out.printf("RESNET channels %-10s blocks/stage %d params %7d: %s%n", parts[0], blocks, g.numParams(), rate(g, x, y));
+            System.out.printf("RESNET channels %-10s blocks/stage %d stem stride %d params %7d: %s%n", parts[0], blocks, stemStride,
+                    g.numParams(), rate(g, x, y));
         }
         int ch = 16;
         INDArray act = Nd4j.rand(DataType.FLOAT, BATCH, ch, 28, 28);
