@@ -64,7 +64,7 @@ class ResnetMiniPresetTest {
                 pools += lv.getLayerConf().getLayer() instanceof GlobalPoolingLayer ? 1 : 0;
             }
         }
-        int stages = ModelFactory.RESNET_MINI_CHANNELS.length;
+        int stages = ModelFactory.RESNET_MINI_CHANNELS.size();
         int blocks = stages * ModelFactory.RESNET_MINI_BLOCKS;
         assertThat(adds).isEqualTo(blocks);
         // stem + two per block + one per projection shortcut (every stage after the first starts with one)

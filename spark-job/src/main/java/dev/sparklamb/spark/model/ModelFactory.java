@@ -5,6 +5,7 @@ import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ModelSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -97,10 +98,11 @@ public final class ModelFactory {
     }
 
     /**
-     * Channels of {@link #resnetMini}'s three stages (the stem has the first stage's width); chosen by measured
-     * throughput, see docs/benchmarks.md ("resnet-mini").
+     * Channels of {@link #resnetMini}'s three stages (the stem has the first stage's width): the widest of the
+     * measured candidates that reaches about 1,000 examples/s forward+backward on a 2-core machine (20 Fashion-MNIST
+     * epochs in about 20-25 minutes), see docs/benchmarks.md ("spark-job: resnet-mini forward+backward throughput").
      */
-    public static final int[] RESNET_MINI_CHANNELS = {8, 16, 32};
+    public static final List<Integer> RESNET_MINI_CHANNELS = List.of(4, 8, 16);
 
     /** Residual blocks per stage of {@link #resnetMini}. */
     public static final int RESNET_MINI_BLOCKS = 1;
@@ -109,13 +111,14 @@ public final class ModelFactory {
     public static final int RESNET_MINI_STEM_STRIDE = 2;
 
     /**
-     * The {@code resnet-mini} preset: {@link ResidualNetwork#build} with {@link #RESNET_MINI_CHANNELS} and
-     * {@link #RESNET_MINI_BLOCKS} and {@link #RESNET_MINI_STEM_STRIDE}, a small ResNet (He et al. 2016) for 28x28 images such as Fashion-MNIST: stem
-     * conv3x3 (stride 2)-BN-ReLU, three stages of conv-BN-ReLU residual blocks (projection shortcuts where the shape changes),
-     * global average pooling, softmax.
+     * The {@code resnet-mini} preset, a small ResNet (He et al. 2016) for 28x28 images such as Fashion-MNIST:
+     * {@link ResidualNetwork#build} with {@link #RESNET_MINI_CHANNELS}, {@link #RESNET_MINI_BLOCKS} and
+     * {@link #RESNET_MINI_STEM_STRIDE}, i.e. stem conv3x3 (stride 2)-BN-ReLU, three stages of conv-BN-ReLU residual
+     * blocks (1x1 conv-BN projection shortcuts where the shape changes), global average pooling, softmax.
      */
     public static ComputationGraphConfiguration resnetMini(ModelSettings s, long seed) {
-        return ResidualNetwork.build(s, seed, RESNET_MINI_CHANNELS, RESNET_MINI_BLOCKS, RESNET_MINI_STEM_STRIDE);
+        int[] channels = RESNET_MINI_CHANNELS.stream().mapToInt(Integer::intValue).toArray();
+        return ResidualNetwork.build(s, seed, channels, RESNET_MINI_BLOCKS, RESNET_MINI_STEM_STRIDE);
     }
 
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */

@@ -30,7 +30,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * the stem produces, to show what BatchNormalization costs on the CPU. Prints the preset's parameter names.
  *
  * <p>Arguments: candidates as {@code C1,C2,C3xBLOCKSsSTEMSTRIDE} (default
- * {@code 8,16,32x1s2 16,32,64x1s2 8,16,32x2s2 16,32,64x1s1}).
+ * {@code 4,8,16x1s2 6,12,24x1s2 8,16,32x1s2 8,16,32x2s2 8,16,32x1s1 16,32,64x1s2}).
  * Set {@code OMP_NUM_THREADS} for the thread count ND4J uses. See docs/benchmarks.md for the command.
  */
 public final class ResnetMiniThroughput {
@@ -43,7 +43,8 @@ public final class ResnetMiniThroughput {
     }
 
     public static void main(String[] args) {
-        List<String> candidates = args.length > 0 ? List.of(args) : List.of("8,16,32x1s2", "16,32,64x1s2", "8,16,32x2s2", "16,32,64x1s1");
+        List<String> candidates = args.length > 0 ? List.of(args)
+                : List.of("4,8,16x1s2", "6,12,24x1s2", "8,16,32x1s2", "8,16,32x2s2", "8,16,32x1s1", "16,32,64x1s2");
         ModelSettings s = new ModelSettings("resnet-mini", "", 28, 28, 1, 10);
         System.out.printf("OMP_NUM_THREADS=%s, batch %d, %d warm-up + %d timed iterations%n",
                 System.getenv("OMP_NUM_THREADS"), BATCH, WARMUP, TIMED);
