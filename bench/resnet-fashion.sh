@@ -17,6 +17,17 @@ runs=lamb-b512,lamb-b4096,lars-b4096
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then runs="$1"; shift; fi
 extra=("$@")
 results="$here/bench/results/resnet"
+# Evaluation about once per epoch: 117 steps per epoch at 512, 14 at 4096.
+settings() {
+  case "$1" in
+    lamb-b512)  echo "spark-lamb.optimizer.name=lamb spark-lamb.training.global-batch=512 spark-lamb.training.eval-every-steps=117" ;;
+    lamb-b4096) echo "spark-lamb.optimizer.name=lamb spark-lamb.training.global-batch=4096" ;;
+    lars-b4096) echo "spark-lamb.optimizer.name=lars spark-lamb.training.global-batch=4096" ;;
+    *) echo "resnet-fashion: unknown run '$1' (lamb-b512, lamb-b4096, lars-b4096)" >&2; exit 2 ;;
+  esac
+}
+IFS=, read -r -a names <<< "$runs"
+for name in "${names[@]}"; do settings "$name" >/dev/null || exit 2; done
 if [ "${RESNET_SKIP_BUILD:-0}" != 1 ]; then
   echo "== building (mvn -B -DskipTests package)" >&2
   mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -DskipTests package
@@ -28,21 +39,11 @@ if [ -z "${OMP_NUM_THREADS:-}" ]; then
   cores=$(nproc 2>/dev/null || echo 2)
   export OMP_NUM_THREADS=$(( cores / 2 > 0 ? cores / 2 : 1 ))
 fi
-# Evaluation about once per epoch: 117 steps per epoch at 512, 14 at 4096.
-settings() {
-  case "$1" in
-    lamb-b512)  echo "spark-lamb.optimizer.name=lamb spark-lamb.training.global-batch=512 spark-lamb.training.eval-every-steps=117" ;;
-    lamb-b4096) echo "spark-lamb.optimizer.name=lamb spark-lamb.training.global-batch=4096" ;;
-    lars-b4096) echo "spark-lamb.optimizer.name=lars spark-lamb.training.global-batch=4096" ;;
-    *) echo "resnet-fashion: unknown run '$1' (lamb-b512, lamb-b4096, lars-b4096)" >&2; exit 2 ;;
-  esac
-}
-IFS=, read -r -a names <<< "$runs"
 for name in "${names[@]}"; do
   out="$results/$name"
   sets=()
   for kv in $(settings "$name"); do sets+=(--set "$kv"); done
-  for kv in "${extra[@]}"; do [ "$kv" = --set ] || sets+=(--set "$kv"); done
+  for kv in ${extra[@]+"${extra[@]}"}; do [ "$kv" = --set ] || sets+=(--set "$kv"); done
   if [ -f "$out/summary.json" ]; then
     echo "== $name: done already ($out/summary.json)" >&2
     continue
