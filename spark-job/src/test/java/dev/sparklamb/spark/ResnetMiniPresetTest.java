@@ -9,6 +9,8 @@ import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
+import dev.sparklamb.spark.model.NetworkCheck;
+import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The {@code resnet-mini} preset: selected through the configuration, builds a graph with BatchNormalization,
- * residual additions and global average pooling that maps flattened 28x28 images to 10 class probabilities, and
- * {@code conf/fashion-resnet-lamb.conf}'s weight-decay exclusions cover exactly its non-weight tensors.
+ * residual additions and global average pooling that maps flattened 28x28 images to 10 class probabilities, which the
+ * trainer's network check accepts, and {@code conf/fashion-resnet-lamb.conf}'s weight-decay exclusions cover exactly
+ * its optimized tensors other than weights.
  */
 class ResnetMiniPresetTest {
 
@@ -83,9 +86,12 @@ class ResnetMiniPresetTest {
         assertThat(c.training().epochs()).isEqualTo(20);
         assertThat(c.optimizer().name()).isEqualTo("lamb");
         Replica replica = ModelFactory.spec(c.model(), c.seed(), new Configuration()).build();
-        TensorLayout layout = replica.layout();
+        ParameterRoles roles = NetworkCheck.check(replica.network(), "resnet-mini", List.of());
+        assertThat(roles.statisticsNames()).contains("stem_bn_mean", "stem_bn_log10stdev", "s1b0_proj_bn_mean", "s2b0_bn2_log10stdev");
+        TensorLayout layout = roles.optimized();
         assertThat(layout.tensors().stream().map(t -> t.name()))
-                .contains("stem_bn_gamma", "stem_bn_beta", "stem_bn_mean", "stem_bn_log10stdev", "s1b0_proj_bn_gamma", "out_b");
+                .contains("stem_conv_W", "stem_bn_gamma", "stem_bn_beta", "s1b0_proj_W", "s1b0_proj_bn_gamma", "out_b")
+                .doesNotContain("stem_bn_mean", "stem_bn_log10stdev");
         TensorMask mask = TensorMask.excluding(layout, c.optimizer().excludeFromWeightDecay(), "excludeFromWeightDecay");
         List<String> decayed = new ArrayList<>();
         for (int i = 0; i < layout.size(); i++) {
