@@ -100,7 +100,8 @@ public final class ModelFactory {
     /**
      * Channels of {@link #resnetMini}'s three stages (the stem has the first stage's width): the widest of the
      * measured candidates that reaches about 1,000 examples/s forward+backward on a 2-core machine (20 Fashion-MNIST
-     * epochs in about 20-25 minutes), see docs/benchmarks.md ("spark-job: resnet-mini forward+backward throughput").
+     * epochs of forward+backward in about 24 minutes at the middle measurement), see docs/benchmarks.md
+     * ("spark-job: resnet-mini forward+backward throughput").
      */
     public static final List<Integer> RESNET_MINI_CHANNELS = List.of(4, 8, 16);
 

@@ -53,7 +53,8 @@ public final class ResidualNetwork {
     public static ComputationGraphConfiguration build(ModelSettings s, long seed, int[] channels, int blocksPerStage,
             int stemStride) {
         if (channels.length == 0 || blocksPerStage < 1 || stemStride < 1) {
-            throw new IllegalArgumentException("a residual network needs at least one stage of at least one block");
+            throw new IllegalArgumentException("a residual network needs at least one stage of at least one block and a stem "
+                    + "stride of at least 1");
         }
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
