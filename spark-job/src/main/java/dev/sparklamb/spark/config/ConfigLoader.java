@@ -114,7 +114,7 @@ public final class ConfigLoader {
         long seed = wholeNumber(c, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
 
         ModelSettings model = new ModelSettings(
-                oneOf(c, "model.preset", List.of("mlp", "lenet")),
+                oneOf(c, "model.preset", List.of("mlp", "lenet", "resnet-mini")),
                 c.getString(ROOT + "model.config-file"),
                 positiveInt(c, "model.input-height"),
                 positiveInt(c, "model.input-width"),

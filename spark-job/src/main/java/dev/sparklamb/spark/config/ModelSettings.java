@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * Which network to train.
  *
- * @param preset     built-in architecture name ({@code mlp}, {@code lenet}); ignored when {@code configFile} is set
+ * @param preset     built-in architecture name ({@code mlp}, {@code lenet}, {@code resnet-mini}); ignored when
+ *                   {@code configFile} is set
  * @param configFile DL4J configuration JSON path, or empty
  * @param initFrom   a DL4J model zip (any Hadoop URI) whose parameters a fresh run starts from, or empty
  * @param freeze     regexes searched in tensor names: matching tensors are frozen (never trained)
