@@ -7,7 +7,7 @@
 # Same base learning rate (0.005 at batch 512, sqrt scaling), warmup, decay and weight-decay exclusions for all three.
 # Each run writes bench/results/resnet/<name>/ (metrics.jsonl, model.zip, summary.json) and its console output to
 # bench/results/resnet/<name>.log; a run whose summary.json
-# exists is skipped, so the same command resumes. At the end, prints each run's final test accuracy and wall time.
+# exists is skipped and an unfinished one resumes from its last checkpoint, so the same command continues. At the end, prints each run's final test accuracy and wall time.
 #   bench/resnet-fashion.sh [RUN[,RUN...]] [--set KEY=VALUE ...]    (default: all three; --set goes to every run)
 # Builds with the reactor (mvn package, never `mvn install`); obtains Fashion-MNIST with submit/fetch-data.sh.
 set -euo pipefail
@@ -48,10 +48,10 @@ for name in "${names[@]}"; do
     echo "== $name: done already ($out/summary.json)" >&2
     continue
   fi
-  # An unfinished run's directory is started again from scratch (the trainer needs it absent or empty).
-  rm -rf "$out" && mkdir -p "$results"
+  # An unfinished run continues from its last checkpoint (--resume starts afresh when there is none).
+  mkdir -p "$results"
   echo "== $name -> $out (console: $out.log; OMP_NUM_THREADS=$OMP_NUM_THREADS)" >&2
-  bin/spark-lamb train -c conf/fashion-resnet-lamb.conf --output "$out" "${sets[@]}" 2>&1 | tee "$out.log"
+  bin/spark-lamb train -c conf/fashion-resnet-lamb.conf --output "$out" --resume "${sets[@]}" 2>&1 | tee -a "$out.log"
 done
 field() {  # FILE KEY -> the value of "KEY" : VALUE in a pretty-printed JSON object
   sed -n "s/^ *\"$2\" *: *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" | head -n 1
