@@ -150,4 +150,38 @@ class BatchPlanTest {
         ExampleBlock empty = new ExampleBlock(0, 1, new long[0], new float[0], new int[0]);
         assertThat(BatchShare.rows(empty, new EpochPermutation(10, 1, 0), 0, 5)).isEmpty();
     }
+
+    /** The old per-step scan over every row: rows whose position is in [from, from + count), sorted by position. */
+    static int[] scanAllRows(ExampleBlock block, EpochPermutation permutation, long from, long count) {
+        return java.util.stream.IntStream.range(0, block.size()).boxed()
+                .filter(r -> permutation.position(block.id(r)) >= from && permutation.position(block.id(r)) < from + count)
+                .sorted(java.util.Comparator.comparingLong(r -> permutation.position(block.id(r))))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void sharesFromTheCachedEpochOrderEqualAScanOfEveryRowAcrossEpochsAndSerialization() throws Exception {
+        java.util.Random random = new java.util.Random(11);
+        long n = 5_000;
+        long[] ids = random.longs(0, n).distinct().limit(1_300).sorted().toArray();
+        ExampleBlock block = new ExampleBlock(3, 1, ids, new float[ids.length], new int[ids.length]);
+        BatchPlan plan = new BatchPlan(n, 256, 3, 0, 99);
+        for (int round = 0; round < 2; round++) {
+            for (long step : new long[] {0, 1, 7, 19, 20, 25, 38, 45, 3}) {
+                EpochPermutation permutation = plan.permutation(plan.epochOf(step));
+                assertThat(BatchShare.rows(block, permutation, plan.firstPosition(step), plan.globalBatch()))
+                        .as("round %d, step %d", round, step)
+                        .isEqualTo(scanAllRows(block, permutation, plan.firstPosition(step), plan.globalBatch()));
+            }
+            // A block read back from disk (Spark spilled it) has no cached order: it is rebuilt, with the same result.
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(block);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                block = (ExampleBlock) in.readObject();
+            }
+        }
+        assertThat(new EpochPermutation(n, 99, 1)).isEqualTo(plan.permutation(1)).isNotEqualTo(plan.permutation(2));
+    }
 }

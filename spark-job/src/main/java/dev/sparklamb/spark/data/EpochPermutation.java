@@ -56,6 +56,16 @@ public final class EpochPermutation implements Serializable {
         return (left << halfBits) | right;
     }
 
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EpochPermutation p && p.n == n && java.util.Arrays.equals(p.roundKeys, roundKeys);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(n) * 31 + java.util.Arrays.hashCode(roundKeys);
+    }
+
     /** SplitMix64's finaliser. */
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -16,6 +16,8 @@ public final class ExampleBlock implements Serializable {
     private final long[] ids;
     private final float[] features;
     private final int[] labels;
+    /** This block's rows in the order of the epoch last asked for; rebuilt after deserialization or for a new epoch. */
+    private transient volatile EpochOrder order;
 
     public ExampleBlock(int partition, int featureCount, long[] ids, float[] features, int[] labels) {
         if (features.length != (long) ids.length * featureCount || labels.length != ids.length) {
@@ -47,6 +49,16 @@ public final class ExampleBlock implements Serializable {
 
     public int label(int row) {
         return labels[row];
+    }
+
+    /** The rows sorted by their position in {@code permutation}'s order, computed once per epoch. */
+    EpochOrder order(EpochPermutation permutation) {
+        EpochOrder o = order;
+        if (o == null || !o.isFor(permutation)) {
+            o = EpochOrder.of(this, permutation);
+            order = o;
+        }
+        return o;
     }
 
     /** Copies the features of {@code rows[from .. from+count)} into {@code dst}, row-major. */
