@@ -19,6 +19,7 @@ import dev.sparklamb.spark.train.TrainingResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -178,6 +179,17 @@ class ComputationGraphTest {
 
         Replica fresh = ModelFactory.spec(config.model(), config.seed(), new Configuration()).build();
         assertLayoutMatchesFlattening(fresh, ((MultiLayerNetwork) fresh.network()).paramTable());
+    }
+
+    /** A graph with branches: DL4J's paramTable() order is not its flattening order; the layout follows the flattening. */
+    @Test
+    void resnetMiniLayoutMatchesTheFlattening() {
+        RunConfig config = TestSpark.config(tmp.resolve("out"), "model.preset=resnet-mini");
+        Replica replica = ModelFactory.spec(config.model(), config.seed(), new Configuration()).build();
+        List<String> tableOrder = List.copyOf(((ComputationGraph) replica.network()).paramTable().keySet());
+        assertThat(replica.layout().tensors().stream().map(t -> t.name()).toList()).as("not paramTable()'s order")
+                .isNotEqualTo(tableOrder).containsExactlyInAnyOrderElementsOf(tableOrder);
+        assertLayoutMatchesFlattening(replica, ((ComputationGraph) replica.network()).paramTable());
     }
 
     @Test

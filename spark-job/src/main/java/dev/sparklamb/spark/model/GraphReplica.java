@@ -18,7 +18,7 @@ final class GraphReplica extends Replica {
                     + graph.getNumInputArrays() + " inputs and " + graph.getNumOutputArrays() + " outputs");
         }
         this.graph = graph;
-        this.layout = MultiLayerReplica.layoutOf(graph.paramTable());
+        this.layout = ParameterLayout.of(graph);
     }
 
     @Override

@@ -32,7 +32,7 @@ public final class InitialParameters {
             throw new ConfigurationException("spark-lamb.model.init-from: cannot read '" + path + "': " + e.getMessage(), e);
         }
         Model model = restore(path, bytes);
-        TensorLayout theirs = NetworkCheck.layoutOf(model.paramTable());
+        TensorLayout theirs = ParameterLayout.of(model);
         try {
             layout.requireSameAs(theirs, "the model in '" + path + "'");
         } catch (IllegalArgumentException e) {

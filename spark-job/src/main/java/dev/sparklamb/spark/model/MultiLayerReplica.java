@@ -18,13 +18,7 @@ final class MultiLayerReplica extends Replica {
 
     MultiLayerReplica(MultiLayerNetwork net) {
         this.net = net;
-        this.layout = layoutOf(net.paramTable());
-    }
-
-    static TensorLayout layoutOf(Map<String, INDArray> table) {
-        List<TensorSpec> specs = new ArrayList<>();
-        table.forEach((name, array) -> specs.add(new TensorSpec(name, array.shape())));
-        return new TensorLayout(specs);
+        this.layout = ParameterLayout.of(net);
     }
 
     @Override

@@ -56,7 +56,7 @@ public final class NetworkCheck {
         for (Unit u : units) {
             requireSupported(u, who);
         }
-        TensorLayout layout = layoutOf(network.paramTable());
+        TensorLayout layout = ParameterLayout.of(network);
         List<Pattern> freezePatterns = new ArrayList<>();
         for (String regex : freeze) {
             Pattern p;
@@ -148,12 +148,6 @@ public final class NetworkCheck {
         for (Unit u : units(network)) {
             requireSupported(u, who);
         }
-    }
-
-    static TensorLayout layoutOf(Map<String, org.nd4j.linalg.api.ndarray.INDArray> table) {
-        List<dev.sparklamb.optim.TensorSpec> specs = new ArrayList<>();
-        table.forEach((name, array) -> specs.add(new dev.sparklamb.optim.TensorSpec(name, array.shape())));
-        return new TensorLayout(specs);
     }
 
     private static List<Unit> units(Model network) {

@@ -193,6 +193,9 @@ class LayerEquivalenceTest {
                         .build(), "pool")
                 .setOutputs("out")
                 .build(), 8, 3, false));
+        // Branches (projection shortcuts): DL4J's paramTable() lists tensors in another order than its flat vector.
+        cases.add(new Case("resnet-mini preset", ModelFactory.resnetMini(new dev.sparklamb.spark.config.ModelSettings("resnet-mini", "", 28,
+                28, 1, 10), 1), 784, 10, false));
         return cases;
     }
 
