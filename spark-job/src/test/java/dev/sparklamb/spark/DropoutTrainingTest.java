@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -92,8 +92,8 @@ class DropoutTrainingTest {
     @Test
     void runsRepeatBitwiseAndResumeExactly() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 5);
-        TrainingResult first = new SparkTrainer(spark, config("a", 3, 16, 4)).fit(data.frame(spark), null);
-        TrainingResult second = new SparkTrainer(spark, config("b", 3, 16, 4)).fit(data.frame(spark), null);
+        TrainedModel first = new SparkTrainer(spark, config("a", 3, 16, 4)).fit(data.frame(spark), null);
+        TrainedModel second = new SparkTrainer(spark, config("b", 3, 16, 4)).fit(data.frame(spark), null);
         assertThat(second.parameters()).isEqualTo(first.parameters());
 
         RunConfig crashed = config("crashed", 3, 16, 4);
@@ -102,7 +102,7 @@ class DropoutTrainingTest {
                 throw new IllegalStateException("simulated driver crash after step 2");
             }
         }).fit(data.frame(spark), null)).hasMessageContaining("simulated driver crash");
-        TrainingResult resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
+        TrainedModel resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
         assertThat(resumed.parameters()).isEqualTo(first.parameters());
     }
 }

@@ -3,8 +3,8 @@ package dev.sparklamb.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sparklamb.spark.train.GradientAllReduce;
-import dev.sparklamb.spark.train.GradientPart;
+import dev.sparklamb.spark.allreduce.tree.GradientAllReduce;
+import dev.sparklamb.spark.gradient.GradientPart;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -10,9 +10,9 @@ import dev.sparklamb.spark.data.IdxFile;
 import dev.sparklamb.spark.data.MnistImporter;
 import dev.sparklamb.spark.dl4j.LambTrainingMaster;
 import dev.sparklamb.spark.model.ModelSpec;
-import dev.sparklamb.spark.train.LocalTrainer;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
+import dev.sparklamb.spark.update.LocalTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -192,7 +192,7 @@ class LambTrainingMasterTest {
         for (int i = 0; i < N; i++) {
             rows.add(RowFactory.create(x[i], y[i]));
         }
-        TrainingResult viaTrainer = new SparkTrainer(spark, reference).fit(spark.createDataFrame(rows, MnistImporter.SCHEMA), null);
+        TrainedModel viaTrainer = new SparkTrainer(spark, reference).fit(spark.createDataFrame(rows, MnistImporter.SCHEMA), null);
         double vsTrainer = TestFiles.relativeDifference(dropIn, viaTrainer.parameters());
         // Same example ids and partitions: the same gradients summed in the same order.
         assertThat(vsTrainer).as("relative difference to SparkTrainer").isLessThanOrEqualTo(1e-5);

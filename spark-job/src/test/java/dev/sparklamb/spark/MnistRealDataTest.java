@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.MnistImporter;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -67,7 +67,7 @@ class MnistRealDataTest {
                 "data.train=\"" + train + "\"", "data.test=\"" + test + "\"", "data.partitions=2",
                 "training.global-batch=1024", "training.micro-batch=512", "training.epochs=4",
                 "optimizer.learning-rate.base=0.005", "optimizer.learning-rate.warmup-fraction=0.2");
-        TrainingResult result = new SparkTrainer(spark, config).fit();
+        TrainedModel result = new SparkTrainer(spark, config).fit();
         assertThat(result.history()).hasSize(32);
         assertThat(result.finalEvaluation()).isPresent();
         assertThat(result.finalEvaluation().get().examples()).isEqualTo(2000);

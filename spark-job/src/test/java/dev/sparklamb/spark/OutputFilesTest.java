@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.RunConfig;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class OutputFilesTest {
     static Path tmp;
 
     static RunConfig config;
-    static TrainingResult result;
+    static TrainedModel result;
     static Path out;
 
     @BeforeAll

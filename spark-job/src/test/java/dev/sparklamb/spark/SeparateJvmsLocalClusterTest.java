@@ -7,13 +7,13 @@ import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ReplicaPool;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -53,7 +53,7 @@ class SeparateJvmsLocalClusterTest {
     @ValueSource(ints = {2, 4})
     void twoExecutorJvmsMatchSingleProcess(int partitions) {
         RunConfig config = TestSpark.config(tmp.resolve("out"), DistributedEqualsLocalTest.overrides(partitions, "mlp"));
-        TrainingResult result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
         float[] expected = DistributedEqualsLocalTest.local(config, DATA);
         DistributedEqualsLocalTest.assertClose(result.parameters(), expected, 1e-5);
     }
@@ -64,7 +64,7 @@ class SeparateJvmsLocalClusterTest {
                 DistributedEqualsLocalTest.overrides(4, "mlp"))).fit(DATA.frame(spark), null).parameters();
         AtomicReference<String> killed = new AtomicReference<>();
         Thread[] killer = new Thread[1];
-        TrainingResult disturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("disturbed"),
+        TrainedModel disturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("disturbed"),
                 DistributedEqualsLocalTest.overrides(4, "mlp")))
                 .listener((m, p, u) -> {
                     if (p.nextStep() == 2) {

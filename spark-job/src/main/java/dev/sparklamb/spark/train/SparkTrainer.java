@@ -1,8 +1,9 @@
 package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.Optimizer;
-import dev.sparklamb.spark.checkpoint.Checkpoint;
+import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
+import dev.sparklamb.spark.checkpoint.RunCheckpoint;
 import dev.sparklamb.spark.checkpoint.RunFingerprint;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ResolvedConfiguration;
@@ -13,15 +14,16 @@ import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
 import dev.sparklamb.spark.device.ExecutorDevice;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.lease.RunLease;
-import dev.sparklamb.spark.metrics.RunOutput;
-import dev.sparklamb.spark.metrics.StepMetrics;
-import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.InitialParameters;
+import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.NetworkCheck;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.output.RunOutput;
+import dev.sparklamb.spark.output.StepMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * RunConfig config = ConfigLoader.load(hocon, "my.conf", List.of());
- * TrainingResult result = new SparkTrainer(spark, config).fit(trainDf, testDf);
+ * TrainedModel result = new SparkTrainer(spark, config).fit(trainDf, testDf);
  * MultiLayerNetwork net = (MultiLayerNetwork) result.model();
  * }</pre>
  *
@@ -59,14 +61,14 @@ public final class SparkTrainer {
     private final SparkSession spark;
     private final RunConfig config;
     private final boolean resume;
-    private final TrainingListener listener;
+    private final StepListener listener;
     private final Clock clock;
 
     public SparkTrainer(SparkSession spark, RunConfig config) {
         this(spark, config, false, (m, p, u) -> { }, Clock.systemUTC());
     }
 
-    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, TrainingListener listener, Clock clock) {
+    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, StepListener listener, Clock clock) {
         this.spark = spark;
         this.config = config;
         this.resume = resume;
@@ -92,8 +94,8 @@ public final class SparkTrainer {
     }
 
     /** Also calls {@code extra} after every step (after metrics and checkpoint are written). */
-    public SparkTrainer listener(TrainingListener extra) {
-        TrainingListener first = listener;
+    public SparkTrainer listener(StepListener extra) {
+        StepListener first = listener;
         return new SparkTrainer(spark, config, resume, (m, p, u) -> {
             first.stepDone(m, p, u);
             extra.stepDone(m, p, u);
@@ -101,7 +103,7 @@ public final class SparkTrainer {
     }
 
     /** Trains on the configuration's {@code data.train} (and evaluates on {@code data.test} when set). */
-    public TrainingResult fit() {
+    public TrainedModel fit() {
         if (config.data().train().isEmpty()) {
             throw new DataException("spark-lamb.data.train is not set: give the training data's path");
         }
@@ -114,12 +116,12 @@ public final class SparkTrainer {
     }
 
     /** Trains on {@code train}; evaluates on {@code test} when it is not null. */
-    public TrainingResult fit(Dataset<Row> train, Dataset<Row> test) {
+    public TrainedModel fit(Dataset<Row> train, Dataset<Row> test) {
         return fit(reader -> reader.fromDataFrame(train, "training data"),
                 test == null ? null : reader -> reader.fromDataFrame(test, "test data"));
     }
 
-    private TrainingResult fit(Function<DatasetReader, CachedExamples> loadTrain, Function<DatasetReader, CachedExamples> loadTest) {
+    private TrainedModel fit(Function<DatasetReader, CachedExamples> loadTrain, Function<DatasetReader, CachedExamples> loadTest) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (resume) {
             RunOutput.requireResumable(config.output(), hadoop);
@@ -147,7 +149,7 @@ public final class SparkTrainer {
     }
 
     /** Restores or starts, runs the steps with metrics and checkpoints, and writes the model and summary. */
-    private TrainingResult train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
+    private TrainedModel train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
                                  Optional<CachedExamples> test, Configuration hadoop) {
         TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
         BatchPlan plan = loop.plan(train);
@@ -162,7 +164,7 @@ public final class SparkTrainer {
         if (resume) {
             requireAllowedChanges(checkpoints, resolved);
         }
-        Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
+        Optional<RunCheckpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
         TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
                 .orElseGet(TrainingProgress::start);
         LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
@@ -202,10 +204,10 @@ public final class SparkTrainer {
                 output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
             }
         }
-        Optional<Evaluation> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
+        Optional<EvaluationScore> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
         finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
                 String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
-        return new TrainingResult(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
+        return new TrainedModel(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
     }
 
     /**
@@ -231,14 +233,14 @@ public final class SparkTrainer {
     }
 
     /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
-    private TrainingListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
+    private StepListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
                                            RunLease lease) {
         int every = config.checkpoint().everySteps();
         return (m, p, u) -> {
             lease.requireHeld();
             output.writeStep(m);
             if (p.nextStep() == plan.totalSteps() || every > 0 && p.nextStep() % every == 0) {
-                checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
+                checkpoints.save(new RunCheckpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
                         u.parameters(), u.state().copy()));
             }
             listener.stepDone(m, p, u);

@@ -3,16 +3,25 @@ package dev.sparklamb.spark.train;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
+import dev.sparklamb.spark.allreduce.CommunicationMeter;
+import dev.sparklamb.spark.allreduce.StepEngine;
+import dev.sparklamb.spark.allreduce.StepOutcome;
+import dev.sparklamb.spark.allreduce.sharded.ShardedEngine;
+import dev.sparklamb.spark.allreduce.tree.TreeEngine;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.config.TrainingSettings;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.metrics.CommunicationMeter;
-import dev.sparklamb.spark.metrics.ProgressReporter;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
+import dev.sparklamb.spark.evaluate.Evaluator;
+import dev.sparklamb.spark.gradient.StepTasks;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ParameterRoles;
+import dev.sparklamb.spark.output.ProgressLog;
+import dev.sparklamb.spark.output.StepMetrics;
+import dev.sparklamb.spark.output.StepMetricsFactory;
+import dev.sparklamb.spark.update.GlobalUpdate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,7 +47,7 @@ public final class TrainingLoop {
     /** Random per loop: evaluation broadcasts get versions no step uses. */
     private final long evalVersionBase = new java.util.Random().nextLong() | (1L << 62);
     private long evaluations;
-    private Evaluation lastEvaluation;
+    private EvaluationScore lastEvaluation;
 
     /** A loop for a network without frozen tensors (every tensor checked and roled by {@link ModelSpec#build()}'s network). */
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
@@ -98,9 +107,9 @@ public final class TrainingLoop {
                 meter);
     }
 
-    /** {@link #run(CachedExamples, Optional, StepEngine, TrainingProgress, TrainingListener)} with the tree all-reduce. */
+    /** {@link #run(CachedExamples, Optional, StepEngine, TrainingProgress, StepListener)} with the tree all-reduce. */
     public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, GlobalUpdate update, TrainingProgress progress,
-                                 TrainingListener listener) {
+                                 StepListener listener) {
         try (StepEngine engine = new TreeEngine(jsc, tasks, train, update, config.training().allReduceFanIn(),
                 new CommunicationMeter(jsc.sc()))) {
             return run(train, test, engine, progress, listener);
@@ -113,11 +122,11 @@ public final class TrainingLoop {
      * @param listener called after every step (metrics output, checkpoints)
      */
     public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress progress,
-                                 TrainingListener listener) {
+                                 StepListener listener) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
         long total = plan.totalSteps();
-        ProgressReporter reporter = new ProgressReporter(t.progressEverySeconds(), t.epochs());
+        ProgressLog reporter = new ProgressLog(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
         while (progress.nextStep() < total) {
             long step = progress.nextStep();
@@ -141,7 +150,7 @@ public final class TrainingLoop {
                         + o.skipped().getMessage(), o.skipped());
             }
             if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
-                Evaluation e = evaluate(test.get(), engine.parameters());
+                EvaluationScore e = evaluate(test.get(), engine.parameters());
                 lastEvaluation = e;
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
             }
@@ -153,12 +162,12 @@ public final class TrainingLoop {
     }
 
     /** The most recent evaluation on the test data during {@link #run}, if any. */
-    public Optional<Evaluation> lastEvaluation() {
+    public Optional<EvaluationScore> lastEvaluation() {
         return Optional.ofNullable(lastEvaluation);
     }
 
     /** Accuracy and loss of {@code parameters} on {@code data}. */
-    public Evaluation evaluate(CachedExamples data, float[] parameters) {
+    public EvaluationScore evaluate(CachedExamples data, float[] parameters) {
         Broadcast<float[]> b = jsc.broadcast(parameters);
         try {
             return Evaluator.evaluate(data, spec, b, (evalVersionBase + evaluations++) & Long.MAX_VALUE,

@@ -1,8 +1,10 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.update;
 
 import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.gradient.GradientPart;
+import dev.sparklamb.spark.gradient.PartitionGradient;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.Replica;
 

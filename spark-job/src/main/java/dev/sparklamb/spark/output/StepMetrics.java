@@ -1,5 +1,6 @@
-package dev.sparklamb.spark.metrics;
+package dev.sparklamb.spark.output;
 
+import dev.sparklamb.spark.allreduce.Communication;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -8,6 +8,6 @@ import dev.sparklamb.optim.OptimizerState;
  * from the global step when non-finite steps were skipped), the skip counters, and the fingerprint of the model and
  * configuration it belongs to. The epoch order is a pure function of seed and epoch, so there is no other RNG state.
  */
-public record Checkpoint(long nextStep, long skippedSteps, int consecutiveBadSteps, String fingerprint, float[] parameters,
+public record RunCheckpoint(long nextStep, long skippedSteps, int consecutiveBadSteps, String fingerprint, float[] parameters,
                          OptimizerState optimizerState) {
 }

@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.update;
 
 import dev.sparklamb.optim.NamedTensors;
 import dev.sparklamb.optim.Optimizer;
@@ -6,6 +6,7 @@ import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.optim.kernel.DenseTensor;
+import dev.sparklamb.spark.gradient.GradientPart;
 import dev.sparklamb.spark.model.ParameterRoles;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * optimizer's gradient scale) and applies one optimizer step per optimized tensor; then sets batch normalization's
  * running statistics from their all-reduced sums. Frozen tensors never change.
  */
-public final class GlobalUpdate implements TrainingState {
+public final class GlobalUpdate implements ModelState {
 
     private final ParameterRoles roles;
     private final Optimizer optimizer;

@@ -1,7 +1,8 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.evaluate;
 
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.gradient.PartitionGradient;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.Replica;
 import dev.sparklamb.spark.model.ReplicaPool;
@@ -17,10 +18,10 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static Evaluation evaluate(CachedExamples data, ModelSpec spec, Broadcast<float[]> parameters, long version,
+    public static EvaluationScore evaluate(CachedExamples data, ModelSpec spec, Broadcast<float[]> parameters, long version,
                                       int microBatch, int classes) {
-        List<Tuple2<Integer, Evaluation>> parts = data.blocks().mapPartitionsWithIndex((index, blocks) -> {
-            Evaluation e = new Evaluation(0, 0, 0);
+        List<Tuple2<Integer, EvaluationScore>> parts = data.blocks().mapPartitionsWithIndex((index, blocks) -> {
+            EvaluationScore e = new EvaluationScore(0, 0, 0);
             while (blocks.hasNext()) {
                 ExampleBlock block = blocks.next();
                 e = e.plus(ReplicaPool.withReplica(spec, r -> score(r, block, parameters.value(), version, microBatch, classes)));
@@ -28,11 +29,11 @@ public final class Evaluator {
             return List.of(new Tuple2<>(index, e)).iterator();
         }, true).collect();
         return parts.stream().sorted(Comparator.comparingInt(Tuple2::_1)).map(Tuple2::_2)
-                .reduce(new Evaluation(0, 0, 0), Evaluation::plus);
+                .reduce(new EvaluationScore(0, 0, 0), EvaluationScore::plus);
     }
 
     /** Scores every example of {@code block}, in row order. */
-    public static Evaluation score(Replica replica, ExampleBlock block, float[] parameters, long version, int microBatch, int classes) {
+    public static EvaluationScore score(Replica replica, ExampleBlock block, float[] parameters, long version, int microBatch, int classes) {
         replica.setParameters(parameters, version);
         int[] rows = new int[block.size()];
         for (int i = 0; i < rows.length; i++) {
@@ -51,6 +52,6 @@ public final class Evaluator {
             }
             loss += replica.meanLoss(batch[0], batch[1]) * count;
         }
-        return new Evaluation(rows.length, correct, loss);
+        return new EvaluationScore(rows.length, correct, loss);
     }
 }

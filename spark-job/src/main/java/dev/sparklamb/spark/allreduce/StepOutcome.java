@@ -1,8 +1,8 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.allreduce;
 
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.StepResult;
-import dev.sparklamb.spark.metrics.Communication;
+import dev.sparklamb.spark.gradient.GradientPart;
 
 /**
  * What one step of a {@link StepEngine} did: the summed loss, examples and slowest task timings (in {@code sum}, whose

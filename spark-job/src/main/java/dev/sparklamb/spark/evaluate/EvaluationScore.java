@@ -1,9 +1,9 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.evaluate;
 
 import java.io.Serializable;
 
 /** Accuracy and mean loss over a held-out set. (A class, not a record: it crosses Spark's Kryo serializer.) */
-public final class Evaluation implements Serializable {
+public final class EvaluationScore implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -11,7 +11,7 @@ public final class Evaluation implements Serializable {
     private final long correct;
     private final double lossSum;
 
-    public Evaluation(long examples, long correct, double lossSum) {
+    public EvaluationScore(long examples, long correct, double lossSum) {
         this.examples = examples;
         this.correct = correct;
         this.lossSum = lossSum;
@@ -37,12 +37,12 @@ public final class Evaluation implements Serializable {
         return examples == 0 ? Double.NaN : lossSum / examples;
     }
 
-    Evaluation plus(Evaluation o) {
-        return new Evaluation(examples + o.examples, correct + o.correct, lossSum + o.lossSum);
+    EvaluationScore plus(EvaluationScore o) {
+        return new EvaluationScore(examples + o.examples, correct + o.correct, lossSum + o.lossSum);
     }
 
     @Override
     public String toString() {
-        return String.format("Evaluation[%d examples, accuracy %.4f, loss %.4f]", examples, accuracy(), meanLoss());
+        return String.format("EvaluationScore[%d examples, accuracy %.4f, loss %.4f]", examples, accuracy(), meanLoss());
     }
 }

@@ -1,16 +1,16 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.output;
 
 import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.spark.data.BatchPlan;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.gradient.GradientPart;
 
 /** Builds a step's {@link StepMetrics} from the optimizer's report and the measured times. */
-final class StepMetricsFactory {
+public final class StepMetricsFactory {
 
     private StepMetricsFactory() {
     }
 
-    static StepMetrics of(StepResult r, BatchPlan plan, long step, GradientPart sum, long start, long broadcastDone, long reduced,
+    public static StepMetrics of(StepResult r, BatchPlan plan, long step, GradientPart sum, long start, long broadcastDone, long reduced,
                           long updated) {
         double ms = 1e-6;
         double stepMillis = (updated - start) * ms;
@@ -28,7 +28,7 @@ final class StepMetricsFactory {
     }
 
     /** A step whose gradient was not finite: nothing was applied. */
-    static StepMetrics skipped(BatchPlan plan, long step, double learningRate, GradientPart sum, long start, long broadcastDone,
+    public static StepMetrics skipped(BatchPlan plan, long step, double learningRate, GradientPart sum, long start, long broadcastDone,
                                long reduced, long updated) {
         double ms = 1e-6;
         double load = sum.loadNanos() * ms;

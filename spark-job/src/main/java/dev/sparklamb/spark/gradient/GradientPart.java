@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.gradient;
 
 import java.io.Serializable;
 import java.util.Comparator;

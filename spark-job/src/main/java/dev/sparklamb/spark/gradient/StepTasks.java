@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.gradient;
 
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.ExampleBlock;
@@ -14,7 +14,7 @@ import org.apache.spark.broadcast.Broadcast;
  * The per-partition gradient work both engines share: the executor-resident replica of {@code spec} loads the step's
  * parameters (skipped when it already holds that version) and sums the gradient of its partition's share.
  */
-final class StepTasks implements Serializable {
+public final class StepTasks implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -25,38 +25,38 @@ final class StepTasks implements Serializable {
     /** Random per loop, so replicas reused across runs in one JVM never mistake old parameters for current ones. */
     private final long runId = new java.util.Random().nextLong();
 
-    StepTasks(ModelSpec spec, ParameterRoles roles, int microBatch, int classes) {
+    public StepTasks(ModelSpec spec, ParameterRoles roles, int microBatch, int classes) {
         this.spec = spec;
         this.roles = roles;
         this.microBatch = microBatch;
         this.classes = classes;
     }
 
-    ParameterRoles roles() {
+    public ParameterRoles roles() {
         return roles;
     }
 
     /** A number that identifies the parameters of step {@code step} (before its update) for this run. */
-    long version(long step) {
+    public long version(long step) {
         return (runId + step) & Long.MAX_VALUE;
     }
 
     /** Gradient of partition {@code index}'s share of step {@code step}, from the given parameters. */
-    GradientPart gradient(int index, ExampleBlock block, float[] parameters, BatchPlan plan, long step) {
+    public GradientPart gradient(int index, ExampleBlock block, float[] parameters, BatchPlan plan, long step) {
         return ReplicaPool.withReplica(spec, replica ->
                 PartitionGradient.compute(index, replica, roles, block, parameters, version(step), plan, step, microBatch, classes));
     }
 
-    JavaRDD<GradientPart> gradients(JavaRDD<ExampleBlock> blocks, Broadcast<float[]> parameters, BatchPlan plan, long step) {
+    public JavaRDD<GradientPart> gradients(JavaRDD<ExampleBlock> blocks, Broadcast<float[]> parameters, BatchPlan plan, long step) {
         return blocks.mapPartitionsWithIndex((index, it) ->
                 List.of(gradient(index, firstOrEmpty(index, it), parameters.value(), plan, step)).iterator(), true);
     }
 
-    static ExampleBlock firstOrEmpty(int index, java.util.Iterator<ExampleBlock> it) {
+    public static ExampleBlock firstOrEmpty(int index, java.util.Iterator<ExampleBlock> it) {
         return it.hasNext() ? it.next() : new ExampleBlock(index, 0, new long[0], new float[0], new int[0]);
     }
 
-    void requireWholeBatch(long examples, BatchPlan plan, long step) {
+    public void requireWholeBatch(long examples, BatchPlan plan, long step) {
         if (examples != plan.globalBatch()) {
             throw new IllegalStateException("step " + (step + 1) + ": the partitions contributed " + examples
                     + " examples, expected the global batch of " + plan.globalBatch());

@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.metrics;
+package dev.sparklamb.spark.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.ConfigurationException;

@@ -1,5 +1,6 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.allreduce.tree;
 
+import dev.sparklamb.spark.gradient.GradientPart;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.HashPartitioner;

@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.update;
 
 import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.TensorLayout;
@@ -7,7 +7,7 @@ import dev.sparklamb.optim.TensorLayout;
  * The parameters and optimizer state of a run between steps, wherever they live: on the driver ({@code tree}
  * all-reduce) or in shards on the executors ({@code sharded}, where reading them collects them to the driver).
  */
-public interface TrainingState {
+public interface ModelState {
 
     /** A copy of the current parameters (flat, in the layout's order). */
     float[] parameters();

@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.metrics;
+package dev.sparklamb.spark.allreduce;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;

@@ -1,12 +1,17 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.allreduce.tree;
 
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.spark.allreduce.CommunicationMeter;
+import dev.sparklamb.spark.allreduce.StepEngine;
+import dev.sparklamb.spark.allreduce.StepOutcome;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.metrics.CommunicationMeter;
+import dev.sparklamb.spark.gradient.GradientPart;
+import dev.sparklamb.spark.gradient.StepTasks;
+import dev.sparklamb.spark.update.GlobalUpdate;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -15,7 +20,7 @@ import org.apache.spark.broadcast.Broadcast;
  * {@code all-reduce = tree}: broadcast the parameters; every partition sums its share's gradient; a fixed-order tree
  * ({@link GradientAllReduce}) brings the sum to the driver; {@link GlobalUpdate} applies the optimizer there.
  */
-final class TreeEngine implements StepEngine {
+public final class TreeEngine implements StepEngine {
 
     private final JavaSparkContext jsc;
     private final StepTasks tasks;
@@ -24,7 +29,7 @@ final class TreeEngine implements StepEngine {
     private final GradientAllReduce allReduce;
     private final CommunicationMeter meter;
 
-    TreeEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, GlobalUpdate update, int fanIn, CommunicationMeter meter) {
+    public TreeEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, GlobalUpdate update, int fanIn, CommunicationMeter meter) {
         this.jsc = jsc;
         this.tasks = tasks;
         this.train = train;

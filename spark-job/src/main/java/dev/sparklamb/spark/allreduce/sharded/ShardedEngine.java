@@ -1,25 +1,22 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.allreduce.sharded;
 
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.ShardPlan;
 import dev.sparklamb.optim.ShardedStep;
-import dev.sparklamb.optim.StepResult;
 import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.spark.allreduce.CommunicationMeter;
+import dev.sparklamb.spark.allreduce.StepEngine;
+import dev.sparklamb.spark.allreduce.StepOutcome;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.data.ExampleBlock;
-import dev.sparklamb.spark.metrics.CommunicationMeter;
+import dev.sparklamb.spark.gradient.GradientPart;
+import dev.sparklamb.spark.gradient.StepTasks;
 import dev.sparklamb.spark.model.ParameterRoles;
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -44,10 +41,11 @@ import scala.Tuple2;
  *   <li>the owner updates its moments and parameters ({@link ShardedStep}); LAMB and LARS report per-chunk norms
  *       first and apply the driver's per-tensor trust ratios after.</li>
  * </ol>
- * The driver never holds the parameters or moments during training (only when a checkpoint, an evaluation or the
- * final model asks for them), and the result is bitwise the same as {@link TreeEngine}.
+ * The phases are {@link AllGather}, {@link ReduceScatter} and {@link OwnerUpdate}; the state between steps is an RDD of
+ * {@link Shard}s. The driver never holds the parameters or moments during training (only when a checkpoint, an evaluation or the
+ * final model asks for them), and the result is bitwise the same as the tree engine ({@code all-reduce = tree}).
  */
-final class ShardedEngine implements StepEngine {
+public final class ShardedEngine implements StepEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardedEngine.class);
 
@@ -78,77 +76,11 @@ final class ShardedEngine implements StepEngine {
     /** Broadcasts of earlier {@link #fixed} vectors, destroyed once the current shards are computed. */
     private final List<Broadcast<float[]>> oldBroadcasts = new ArrayList<>();
 
-    /** One shard's parameters and optimizer moments ({@code v} null for LARS). Never modified once built. */
-    static final class Shard implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final int shard;
-        final float[] w;
-        final float[] m;
-        final float[] v;
-
-        Shard(int shard, float[] w, float[] m, float[] v) {
-            this.shard = shard;
-            this.w = w;
-            this.m = m;
-            this.v = v;
-        }
-    }
-
-    /** A shard with its summed gradient of the step (and the summed loss, examples and timings). */
-    static final class Reduced implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final Shard shard;
-        final GradientPart sum;
-        final ShardedStep.GradientReport report;
-
-        Reduced(Shard shard, GradientPart sum, ShardedStep.GradientReport report) {
-            this.shard = shard;
-            this.sum = sum;
-            this.report = report;
-        }
-    }
-
-    /** What the driver receives after the reduce-scatter: no arrays of model size. */
-    static final class ReduceReport implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final GradientPart scalars;
-        final ShardedStep.GradientReport report;
-
-        ReduceReport(GradientPart scalars, ShardedStep.GradientReport report) {
-            this.scalars = scalars;
-            this.report = report;
-        }
-    }
-
-    /** A shard with updated moments and its per-chunk norms, before the trust-ratio pass (LAMB, LARS). */
-    static final class Updated implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final Shard shard;
-        final ShardedStep.NormReport norms;
-
-        Updated(Shard shard, ShardedStep.NormReport norms) {
-            this.shard = shard;
-            this.norms = norms;
-        }
-    }
-
-    /** One shard's parameter slice on its way to a partition. */
-    static final class ParameterSlice implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final int shard;
-        final float[] values;
-
-        ParameterSlice(int shard, float[] values) {
-            this.shard = shard;
-            this.values = values;
-        }
-    }
-
     /**
      * @param parameters the full parameter vector (every tensor); the shards hold the optimized tensors
      *                   ({@link ParameterRoles#optimized()}), the driver the rest
      */
-    ShardedEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, float[] parameters, Optimizer optimizer,
+    public ShardedEngine(JavaSparkContext jsc, StepTasks tasks, CachedExamples train, float[] parameters, Optimizer optimizer,
                   OptimizerState state, int shards, int fanIn, CommunicationMeter meter) {
         this.jsc = jsc;
         this.tasks = tasks;
@@ -208,81 +140,19 @@ final class ShardedEngine implements StepEngine {
         return false;
     }
 
+    /** One step: the four phases of the class comment, then the driver's bookkeeping. */
     private StepOutcome run(long step, BatchPlan plan) {
         long start = System.nanoTime();
         String tag = meter.begin(step);
         JavaRDD<Shard> cur = current;
-        ShardPlan sp = shardPlan;
         int partitions = train.partitions();
-        int shards = sp.shards();
-        int f = fanIn;
-        StepTasks tk = tasks;
-        ParameterRoles rl = roles;
-        Broadcast<float[]> base = fixedBroadcast;
-        long total = sp.layout().totalLength();
-        long batch = plan.globalBatch();
-
-        // All-gather: every partition receives every shard's parameter slice.
-        JavaPairRDD<Integer, ParameterSlice> gathered = cur
-                .flatMapToPair(sh -> {
-                    List<Tuple2<Integer, ParameterSlice>> out = new ArrayList<>(partitions);
-                    for (int p = 0; p < partitions; p++) {
-                        out.add(new Tuple2<>(p, new ParameterSlice(sh.shard, sh.w)));
-                    }
-                    return out.iterator();
-                })
-                .partitionBy(new HashPartitioner(partitions));
-        // Gradients, cut into shard slices: the reduce-scatter.
-        JavaPairRDD<Integer, GradientPart> slices = train.blocks()
-                .zipPartitions(gathered, (Iterator<ExampleBlock> blocks, Iterator<Tuple2<Integer, ParameterSlice>> in) -> {
-                    int index = TaskContext.getPartitionId();
-                    float[] optimizedValues = new float[Math.toIntExact(total)];
-                    int received = 0;
-                    while (in.hasNext()) {
-                        ParameterSlice ps = in.next()._2();
-                        System.arraycopy(ps.values, 0, optimizedValues, Math.toIntExact(sp.flatFrom(ps.shard)), ps.values.length);
-                        received++;
-                    }
-                    float[] parameters = base.value().clone();
-                    rl.scatterOptimized(optimizedValues, parameters);
-                    if (received != shards) {
-                        throw new IllegalStateException("partition " + index + " received " + received + " parameter slices, expected " + shards);
-                    }
-                    GradientPart g = tk.gradient(index, StepTasks.firstOrEmpty(index, blocks), parameters, plan, step);
-                    List<Tuple2<Integer, GradientPart>> out = new ArrayList<>(shards);
-                    for (int s = 0; s < shards; s++) {
-                        // The running statistics (small) travel with shard 0 only.
-                        out.add(new Tuple2<>(s, new GradientPart(index, sp.slice(g.gradient(), s), s == 0 ? g.statistics() : new float[0],
-                                g.lossSum(), g.examples(), g.computeNanos(), g.loadNanos())));
-                    }
-                    return out.iterator();
-                })
-                .mapToPair(t -> t)
-                .partitionBy(new HashPartitioner(shards));
-        // Each owner sums its shard over all partitions, in the tree order.
-        JavaRDD<Reduced> reduced = cur.zipPartitions(slices, (Iterator<Shard> own, Iterator<Tuple2<Integer, GradientPart>> in) -> {
-            Shard sh = own.next();
-            List<GradientPart> parts = new ArrayList<>(partitions);
-            in.forEachRemaining(t -> parts.add(t._2()));
-            if (parts.size() != partitions) {
-                throw new IllegalStateException("shard " + sh.shard + " received " + parts.size() + " gradient slices, expected " + partitions);
-            }
-            parts.sort(Comparator.comparingInt(GradientPart::index));
-            GradientPart sum = TreeOrder.sum(parts, f);
-            if (rl.hasRegularization()) {
-                float[] regularized = sum.gradient().clone();
-                rl.addRegularization(sp.flatFrom(sh.shard), regularized, sh.w, batch);
-                sum = new GradientPart(sum.index(), regularized, sum.statistics(), sum.lossSum(), sum.examples(), sum.computeNanos(),
-                        sum.loadNanos());
-            }
-            return List.of(new Reduced(sh, sum, ShardedStep.gradientReport(sp, sh.shard, sum.gradient()))).iterator();
-        });
+        JavaPairRDD<Integer, ParameterSlice> gathered = AllGather.toPartitions(cur, partitions);
+        JavaPairRDD<Integer, GradientPart> slices = ReduceScatter.gradientSlices(train.blocks(), gathered, shardPlan, tasks, roles,
+                fixedBroadcast, plan, step);
+        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, plan.globalBatch());
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
-        List<ReduceReport> reports = reduced
-                .map(r -> new ReduceReport(new GradientPart(0, new float[0], r.sum.statistics(), r.sum.lossSum(), r.sum.examples(),
-                        r.sum.computeNanos(), r.sum.loadNanos()), r.report))
-                .collect();
+        List<ReduceReport> reports = ReduceScatter.reports(reduced);
         currentComputed();
         long reducedAt = System.nanoTime();
         GradientPart totals = reports.stream().filter(r -> r.report.shard() == 0).findFirst().orElseThrow().scalars;
@@ -302,29 +172,8 @@ final class ShardedEngine implements StepEngine {
             meter.end();
             return new StepOutcome(totals, null, e, lr, start, distributed, reducedAt, System.nanoTime(), meter.collect(tag, 0));
         }
-        StepResult result;
-        JavaRDD<Shard> next;
-        if (!sharded.needsNormRound()) {
-            next = reduced.map(r -> {
-                ShardedStep.ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
-                return new Shard(r.shard.shard, u.parameters(), u.firstMoment(), u.secondMoment());
-            });
-            result = sharded.result(k);
-            releaseWhenCurrentComputed.add(reduced);
-        } else {
-            JavaRDD<Updated> updated = reduced.map(r -> {
-                ShardedStep.ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
-                return new Updated(new Shard(r.shard.shard, r.shard.w, u.firstMoment(), u.secondMoment()), u.norms());
-            });
-            updated.rdd().localCheckpoint();
-            List<ShardedStep.NormReport> norms = updated.map(u -> u.norms).collect();
-            reduced.unpersist(false);
-            ShardedStep.StepSizes sizes = sharded.stepSizes(k, norms);
-            next = updated.map(u -> new Shard(u.shard.shard, ShardedStep.apply(k, sizes, sp, u.shard.shard, u.shard.w, u.shard.m, u.shard.v),
-                    u.shard.m, u.shard.v));
-            result = sizes.result();
-            releaseWhenCurrentComputed.add(updated);
-        }
+        OwnerUpdate.Next next = OwnerUpdate.apply(sharded, k, shardPlan, reduced);
+        releaseWhenCurrentComputed.add(next.computedFrom());
         meter.end();
         if (nextFixed != null) {
             fixed = nextFixed;
@@ -332,13 +181,13 @@ final class ShardedEngine implements StepEngine {
             oldBroadcasts.add(old);
             fixedBroadcast = jsc.broadcast(fixed);
         }
-        next.rdd().localCheckpoint();
+        next.shards().rdd().localCheckpoint();
         cur.unpersist(false);
-        current = next;
+        current = next.shards();
         completedSteps++;
         parametersCache = null;
         stateCache = null;
-        return new StepOutcome(totals, result, null, lr, start, distributed, reducedAt, System.nanoTime(), meter.collect(tag, 0));
+        return new StepOutcome(totals, next.result(), null, lr, start, distributed, reducedAt, System.nanoTime(), meter.collect(tag, 0));
     }
 
     /** {@link #current} has been computed (and cached) by the last action: what it was computed from can go. */

@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.metrics;
+package dev.sparklamb.spark.output;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
  * One console line at most every {@code everySeconds} (and always for the first and last step and after an
  * evaluation): step/total, epoch, loss, test accuracy when known, throughput and ETA.
  */
-public final class ProgressReporter {
+public final class ProgressLog {
 
     private static final Logger LOG = LoggerFactory.getLogger("dev.sparklamb.progress");
 
@@ -18,7 +18,7 @@ public final class ProgressReporter {
     private long firstStep = -1;
     private Double lastAccuracy;
 
-    public ProgressReporter(double everySeconds, int epochs) {
+    public ProgressLog(double everySeconds, int epochs) {
         this.intervalNanos = (long) (everySeconds * 1e9);
         this.epochs = epochs;
     }

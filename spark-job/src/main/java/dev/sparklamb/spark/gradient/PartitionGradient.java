@@ -1,4 +1,4 @@
-package dev.sparklamb.spark.train;
+package dev.sparklamb.spark.gradient;
 
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.BatchShare;
@@ -55,7 +55,7 @@ public final class PartitionGradient {
     }
 
     /** Features {@code [count, featureCount]} and one-hot labels {@code [count, classes]} of the given rows. */
-    static INDArray[] batch(ExampleBlock block, int[] rows, int from, int count, int classes) {
+    public static INDArray[] batch(ExampleBlock block, int[] rows, int from, int count, int classes) {
         float[] x = new float[count * block.featureCount()];
         block.gatherFeatures(rows, from, count, x);
         float[] y = new float[count * classes];

@@ -1,7 +1,8 @@
 package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.OptimizerState;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
+import dev.sparklamb.spark.output.StepMetrics;
 import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Model;
@@ -14,6 +15,6 @@ import org.deeplearning4j.nn.api.Model;
  * @param history         per-step metrics, in order
  * @param finalEvaluation on the test data, when there was any
  */
-public record TrainingResult(Model model, float[] parameters, OptimizerState optimizerState, List<StepMetrics> history,
-                             Optional<Evaluation> finalEvaluation) {
+public record TrainedModel(Model model, float[] parameters, OptimizerState optimizerState, List<StepMetrics> history,
+                             Optional<EvaluationScore> finalEvaluation) {
 }
