@@ -47,7 +47,6 @@ public final class TrainingLoop {
     /** Random per loop: evaluation broadcasts get versions no step uses. */
     private final long evalVersionBase = new java.util.Random().nextLong() | (1L << 62);
     private long evaluations;
-    private EvaluationScore lastEvaluation;
 
     /** A loop for a network without frozen tensors (every tensor checked and roled by {@link ModelSpec#build()}'s network). */
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
@@ -116,28 +115,37 @@ public final class TrainingLoop {
         }
     }
 
-    /**
-     * Runs the remaining steps from {@code progress.nextStep()} to the plan's end.
-     *
-     * @param listener called after every step (metrics output, checkpoints)
-     */
+    /** {@link #runSteps}'s metrics: the steps from {@code progress.nextStep()} to the plan's end. */
     public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress progress,
                                  StepListener listener) {
+        return runSteps(train, test, engine, progress, listener).history();
+    }
+
+    /**
+     * Runs the remaining steps from {@code from.nextStep()} to the plan's end.
+     *
+     * @param listener called after every step (metrics output, checkpoints) with the progress after it
+     * @return the steps' metrics, the progress after the last one, and the last evaluation on {@code test}
+     */
+    public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
+                                StepListener listener) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
         long total = plan.totalSteps();
         ProgressLog reporter = new ProgressLog(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
+        TrainingProgress progress = from;
+        EvaluationScore lastEvaluation = null;
         while (progress.nextStep() < total) {
             long step = progress.nextStep();
             StepOutcome o = engine.step(step, plan);
             StepMetrics m;
             if (!o.wasSkipped()) {
-                progress.applied();
+                progress = progress.applied();
                 m = StepMetricsFactory.of(o.result(), plan, step, o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
             } else {
                 InvalidGradientException e = o.skipped();
-                progress.skipped();
+                progress = progress.skipped();
                 LOG.warn("step {} skipped: {} ({} in a row, {} in this run)", step + 1, e.getMessage(), progress.consecutiveBadSteps(),
                         progress.skippedSteps());
                 m = StepMetricsFactory.skipped(plan, step, o.learningRate(), o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
@@ -158,12 +166,7 @@ public final class TrainingLoop {
             listener.stepDone(m, progress, engine);
             reporter.report(m);
         }
-        return history;
-    }
-
-    /** The most recent evaluation on the test data during {@link #run}, if any. */
-    public Optional<EvaluationScore> lastEvaluation() {
-        return Optional.ofNullable(lastEvaluation);
+        return new TrainingRun(history, progress, Optional.ofNullable(lastEvaluation));
     }
 
     /** Accuracy and loss of {@code parameters} on {@code data}. */
