@@ -27,12 +27,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoints: a run stopped after step k and resumed ends bitwise equal to an uninterrupted run. */
+@ExtendWith(LocalSpark.class)
 class CheckpointResumeTest {
 
     static SparkSession spark;
@@ -48,14 +49,8 @@ class CheckpointResumeTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
         trainPath = TestFiles.parquet(DATA.frame(spark), shared.resolve("train"));
         uninterrupted = new SparkTrainer(spark, config(shared.resolve("reference"))).fit().parameters();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static String[] overrides(Path output, String... extra) {

@@ -29,9 +29,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,22 +43,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * LeNet preset. Distributed training equals the single-process {@link LocalTrainer}; the tensor layout the optimizer
  * uses matches DL4J's flattening.
  */
+@ExtendWith(LocalSpark.class)
 class ComputationGraphTest {
 
     static SparkSession spark;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static ComputationGraphConfiguration graph() {
         return new NeuralNetConfiguration.Builder()

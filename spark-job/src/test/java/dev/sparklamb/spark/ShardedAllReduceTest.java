@@ -1,6 +1,7 @@
 package dev.sparklamb.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.spark.allreduce.Communication;
@@ -13,9 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * from the partition count. The tree result itself is checked against single-process training in
  * {@link DistributedEqualsLocalTest}.
  */
+@ExtendWith(LocalSpark.class)
 class ShardedAllReduceTest {
 
     static SparkSession spark;
@@ -34,16 +35,6 @@ class ShardedAllReduceTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static String[] overrides(int partitions, String optimizer, String allReduce, int shards, String... extra) {
         List<String> o = new ArrayList<>(List.of(DistributedEqualsLocalTest.overrides(partitions, "mlp")));
@@ -118,15 +109,13 @@ class ShardedAllReduceTest {
         TrainedModel uninterrupted = train("uninterrupted", overrides(3, "lamb", "tree", 0, every));
         for (String resumeWith : List.of("sharded", "tree")) {
             RunConfig crashing = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", "sharded", 0, every));
-            try {
-                new SparkTrainer(spark, crashing).listener((m, p, u) -> {
-                    if (p.nextStep() == 3) {
-                        throw new IllegalStateException("simulated driver crash after step 3");
-                    }
-                }).fit(DATA.frame(spark), null);
-            } catch (IllegalStateException expected) {
-                assertThat(expected).hasMessageContaining("simulated driver crash");
-            }
+            assertThatThrownBy(() -> new SparkTrainer(spark, crashing).listener((m, p, u) -> {
+                if (p.nextStep() == 3) {
+                    throw new IllegalStateException("simulated driver crash after step 3");
+                }
+            }).fit(DATA.frame(spark), null))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("simulated driver crash");
             RunConfig resuming = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", resumeWith, 0, every));
             TrainedModel resumed = new SparkTrainer(spark, resuming).resume(true).fit(DATA.frame(spark), null);
             assertThat(resumed.history()).as("steps run after the resume").hasSize(2);
