@@ -28,10 +28,9 @@ import org.assertj.core.api.SoftAssertions;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,6 +42,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * type, a message naming the file, row, column or key and what was expected, and leaves no output directory (nor
  * cached data) behind.
  */
+@ExtendWith(LocalSpark.class)
 class BadInputTest {
 
     static SparkSession spark;
@@ -52,16 +52,6 @@ class BadInputTest {
     Path tmp;
 
     Path out;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     @AfterEach
     void nothingLeftCached() {

@@ -8,16 +8,16 @@ import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.lease.LeaseHeldException;
 import dev.sparklamb.spark.train.SparkTrainer;
+import dev.sparklamb.spark.train.TrainedModel;
 import dev.sparklamb.spark.train.TrainingDivergedException;
-import dev.sparklamb.spark.train.TrainingResult;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -27,12 +27,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoints: a run stopped after step k and resumed ends bitwise equal to an uninterrupted run. */
+@ExtendWith(LocalSpark.class)
 class CheckpointResumeTest {
 
     static SparkSession spark;
@@ -48,14 +49,8 @@ class CheckpointResumeTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
         trainPath = TestFiles.parquet(DATA.frame(spark), shared.resolve("train"));
         uninterrupted = new SparkTrainer(spark, config(shared.resolve("reference"))).fit().parameters();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static String[] overrides(Path output, String... extra) {
@@ -102,7 +97,7 @@ class CheckpointResumeTest {
         assertThat(checkpoints(out)).extracting(p -> p.getFileName().toString())
                 .containsExactly("step-000000000002.ckpt", "step-000000000004.ckpt");
 
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
         assertThat(resumed.history()).extracting(m -> m.step()).containsExactly(5L, 6L, 7L, 8L);
         assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -122,7 +117,7 @@ class CheckpointResumeTest {
             f.seek(f.length() / 2);
             f.write(b ^ 0x10);
         }
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(resumed.history().get(0).step()).as("resumed after step 4, from the previous checkpoint").isEqualTo(5);
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).isTrue();
     }
@@ -135,7 +130,7 @@ class CheckpointResumeTest {
         try (RandomAccessFile f = new RandomAccessFile(newest.toFile(), "rw")) {
             f.setLength(f.length() - 100);
         }
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(resumed.history().get(0).step()).isEqualTo(3);
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).isTrue();
     }
@@ -158,7 +153,7 @@ class CheckpointResumeTest {
         new SparkTrainer(spark, config(out)).fit();
         byte[] summary = Files.readAllBytes(out.resolve("summary.json"));
         byte[] model = Files.readAllBytes(out.resolve("model.zip"));
-        TrainingResult again = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel again = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(again.history()).isEmpty();
         assertThat(Arrays.equals(again.parameters(), uninterrupted)).isTrue();
         assertThat(Files.readAllBytes(out.resolve("summary.json"))).isEqualTo(summary);
@@ -188,7 +183,7 @@ class CheckpointResumeTest {
         assertThatThrownBy(() -> crashingAfter(config(out), 1).fit()).hasMessageContaining("simulated driver crash");
         assertThatThrownBy(() -> new SparkTrainer(spark, config(out)).fit())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("--resume");
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(resumed.history()).hasSize(8);
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).isTrue();
     }
@@ -223,7 +218,7 @@ class CheckpointResumeTest {
         assertThatThrownBy(() -> new SparkTrainer(spark, config(out, "lease.timeout-seconds=600")).resume(true).fit())
                 .isInstanceOf(LeaseHeldException.class).hasMessageContaining("another run holds the lease");
         assertThat(TestFiles.snapshot(out)).as("files after the refused resume").isEqualTo(before);
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true)
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true)
                 .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(601))).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).isTrue();
         assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -234,7 +229,7 @@ class CheckpointResumeTest {
         Path out = tmp.resolve("run");
         assertThatThrownBy(() -> crashingAfter(config(out), 5).fit()).hasMessageContaining("simulated driver crash");
         assertThat(Files.readString(out.resolve("checkpoints/run-config.conf"))).contains("spark-lamb.training.all-reduce = \"tree\"\n");
-        TrainingResult resumed = new SparkTrainer(spark, config(out, "training.all-reduce=sharded", "checkpoint.keep=4",
+        TrainedModel resumed = new SparkTrainer(spark, config(out, "training.all-reduce=sharded", "checkpoint.keep=4",
                 "training.progress-every-seconds=1", "training.max-consecutive-bad-steps=5", "lease.timeout-seconds=30"))
                 .resume(true).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
@@ -270,7 +265,7 @@ class CheckpointResumeTest {
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService first = Executors.newSingleThreadExecutor();
         try {
-            Future<TrainingResult> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
+            Future<TrainedModel> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
                 if (p.nextStep() == 3) {
                     paused.countDown();
                     try {
@@ -287,7 +282,7 @@ class CheckpointResumeTest {
                     .hasMessageContaining("another run holds the lease").hasMessageContaining("nothing was changed");
             assertThat(TestFiles.snapshot(out)).as("files after the refused second resume").isEqualTo(before);
             go.countDown();
-            TrainingResult resumed = running.get(300, TimeUnit.SECONDS);
+            TrainedModel resumed = running.get(300, TimeUnit.SECONDS);
             assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
             assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
         } finally {
@@ -303,7 +298,7 @@ class CheckpointResumeTest {
         Arrays.fill(poisoned.features()[17], 3e38f);
         String path = TestFiles.parquet(poisoned.frame(spark), tmp.resolve("poisoned"));
         List<float[]> before = new ArrayList<>();
-        TrainingResult r = new SparkTrainer(spark, config(tmp.resolve("skip"), "data.train=\"" + path + "\"",
+        TrainedModel r = new SparkTrainer(spark, config(tmp.resolve("skip"), "data.train=\"" + path + "\"",
                 "training.max-consecutive-bad-steps=2"))
                 .listener((m, p, u) -> before.add(u.parameters())).fit();
         long skipped = r.history().stream().filter(m -> m.skipped()).count();

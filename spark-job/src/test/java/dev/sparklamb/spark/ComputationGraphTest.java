@@ -8,14 +8,14 @@ import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
+import dev.sparklamb.spark.gradient.GradientPart;
 import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.Replica;
-import dev.sparklamb.spark.train.GlobalUpdate;
-import dev.sparklamb.spark.train.GradientPart;
-import dev.sparklamb.spark.train.LocalTrainer;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
+import dev.sparklamb.spark.update.GlobalUpdate;
+import dev.sparklamb.spark.update.LocalTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,9 +30,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -45,22 +44,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * LeNet preset. Distributed training equals the single-process {@link LocalTrainer}; the tensor layout the optimizer
  * uses matches DL4J's flattening.
  */
+@ExtendWith(LocalSpark.class)
 class ComputationGraphTest {
 
     static SparkSession spark;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static ComputationGraphConfiguration graph() {
         return new NeuralNetConfiguration.Builder()
@@ -119,7 +109,7 @@ class ComputationGraphTest {
                 "training.global-batch=96", "training.micro-batch=20", "training.max-steps=3",
                 "optimizer.weight-decay=0.01", "optimizer.exclude-from-weight-decay=[\"_b$\"]",
                 "optimizer.learning-rate.base=0.01");
-        TrainingResult result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
         assertThat(result.model()).isInstanceOf(ComputationGraph.class);
         assertThat(result.history()).hasSize(3);
         TestFiles.assertClose(result.parameters(), local(config, data), 1e-5);
@@ -150,11 +140,11 @@ class ComputationGraphTest {
         TestSpark.Synthetic data = TestSpark.synthetic(200, 16, 41);
 
         RunConfig oneStep = lenet(tmp.resolve("one"), 2, 1);
-        TrainingResult first = new SparkTrainer(spark, oneStep).fit(data.frame(spark), null);
+        TrainedModel first = new SparkTrainer(spark, oneStep).fit(data.frame(spark), null);
         TestFiles.assertClose(first.parameters(), local(oneStep, data), 1e-5);
 
         RunConfig config = lenet(tmp.resolve("three"), 2, 3);
-        TrainingResult result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
         assertThat(result.model()).isInstanceOf(MultiLayerNetwork.class);
         assertThat(result.history()).hasSize(3);
         TestFiles.assertClose(result.parameters(), local(config, data), 1e-4);

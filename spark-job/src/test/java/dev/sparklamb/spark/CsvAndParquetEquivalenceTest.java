@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same examples as Parquet (array column) and as CSV (one column per feature) train to the same bits. */
+@ExtendWith(LocalSpark.class)
 class CsvAndParquetEquivalenceTest {
 
     static SparkSession spark;
@@ -21,16 +21,6 @@ class CsvAndParquetEquivalenceTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     RunConfig config(String name, String format, String train, String test) {
         return TestSpark.config(tmp.resolve(name), "model.input-height=8", "model.input-width=8", "data.partitions=3",
@@ -55,8 +45,8 @@ class CsvAndParquetEquivalenceTest {
         String csvTrain = TestFiles.csv(DATA, tmp.resolve("train.csv").resolve("data.csv")).toUri().toString();
         String csvTest = TestFiles.csv(TEST, tmp.resolve("test.csv").resolve("data.csv")).toUri().toString();
 
-        TrainingResult fromParquet = new SparkTrainer(spark, config("out-parquet", "parquet", parquetTrain, parquetTest)).fit();
-        TrainingResult fromCsv = new SparkTrainer(spark, config("out-csv", "csv", csvTrain, csvTest)).fit();
+        TrainedModel fromParquet = new SparkTrainer(spark, config("out-parquet", "parquet", parquetTrain, parquetTest)).fit();
+        TrainedModel fromCsv = new SparkTrainer(spark, config("out-csv", "csv", csvTrain, csvTest)).fit();
         assertThat(fromParquet.history()).hasSize(4);
         assertThat(fromCsv.history()).hasSize(4);
         assertThat(fromCsv.parameters()).as("CSV vs Parquet parameters").isEqualTo(fromParquet.parameters());
@@ -68,7 +58,7 @@ class CsvAndParquetEquivalenceTest {
         assertThat(fromCsv.finalEvaluation().get().examples()).isEqualTo(60);
 
         // And the in-memory DataFrame entry point agrees with both.
-        TrainingResult fromFrame = new SparkTrainer(spark, config("out-frame", "parquet", parquetTrain, parquetTest))
+        TrainedModel fromFrame = new SparkTrainer(spark, config("out-frame", "parquet", parquetTrain, parquetTest))
                 .fit(DATA.frame(spark), TEST.frame(spark));
         assertThat(fromFrame.parameters()).as("Dataset<Row> vs Parquet parameters").isEqualTo(fromParquet.parameters());
     }

@@ -7,21 +7,21 @@ import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
-import dev.sparklamb.spark.train.LocalTrainer;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
+import dev.sparklamb.spark.update.LocalTrainer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** K distributed steps with P partitions equal K single-process steps on the same global batches. */
+@ExtendWith(LocalSpark.class)
 class DistributedEqualsLocalTest {
 
     static SparkSession spark;
@@ -29,16 +29,6 @@ class DistributedEqualsLocalTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static String[] overrides(int partitions, String preset) {
         return new String[] {
@@ -78,7 +68,7 @@ class DistributedEqualsLocalTest {
     @ValueSource(ints = {1, 3, 4})
     void mlpMatchesSingleProcess(int partitions) {
         RunConfig config = TestSpark.config(tmp.resolve("out"), overrides(partitions, "mlp"));
-        TrainingResult result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
         assertThat(result.history()).hasSize(5);
         float[] expected = local(config);
         assertClose(result.parameters(), expected, 1e-5);
@@ -86,8 +76,8 @@ class DistributedEqualsLocalTest {
 
     @Test
     void sameSeedGivesBitwiseIdenticalParameters() {
-        TrainingResult a = new SparkTrainer(spark, TestSpark.config(tmp.resolve("a"), overrides(3, "mlp"))).fit(DATA.frame(spark), null);
-        TrainingResult b = new SparkTrainer(spark, TestSpark.config(tmp.resolve("b"), overrides(3, "mlp"))).fit(DATA.frame(spark), null);
+        TrainedModel a = new SparkTrainer(spark, TestSpark.config(tmp.resolve("a"), overrides(3, "mlp"))).fit(DATA.frame(spark), null);
+        TrainedModel b = new SparkTrainer(spark, TestSpark.config(tmp.resolve("b"), overrides(3, "mlp"))).fit(DATA.frame(spark), null);
         assertThat(Arrays.equals(a.parameters(), b.parameters())).isTrue();
     }
 }

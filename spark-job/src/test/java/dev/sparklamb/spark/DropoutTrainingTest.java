@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,9 +18,8 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -32,22 +31,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * micro-batch sizes) give the same step within float rounding, a run repeats bitwise, and a resumed run equals an
  * uninterrupted one bitwise.
  */
+@ExtendWith(LocalSpark.class)
 class DropoutTrainingTest {
 
     static SparkSession spark;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static MultiLayerConfiguration network(boolean dropout) {
         return new NeuralNetConfiguration.Builder().seed(9).dataType(DataType.FLOAT).updater(new NoOp()).weightInit(WeightInit.XAVIER)
@@ -92,8 +82,8 @@ class DropoutTrainingTest {
     @Test
     void runsRepeatBitwiseAndResumeExactly() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 5);
-        TrainingResult first = new SparkTrainer(spark, config("a", 3, 16, 4)).fit(data.frame(spark), null);
-        TrainingResult second = new SparkTrainer(spark, config("b", 3, 16, 4)).fit(data.frame(spark), null);
+        TrainedModel first = new SparkTrainer(spark, config("a", 3, 16, 4)).fit(data.frame(spark), null);
+        TrainedModel second = new SparkTrainer(spark, config("b", 3, 16, 4)).fit(data.frame(spark), null);
         assertThat(second.parameters()).isEqualTo(first.parameters());
 
         RunConfig crashed = config("crashed", 3, 16, 4);
@@ -102,7 +92,7 @@ class DropoutTrainingTest {
                 throw new IllegalStateException("simulated driver crash after step 2");
             }
         }).fit(data.frame(spark), null)).hasMessageContaining("simulated driver crash");
-        TrainingResult resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
+        TrainedModel resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
         assertThat(resumed.parameters()).isEqualTo(first.parameters());
     }
 }

@@ -3,8 +3,8 @@ package dev.sparklamb.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sparklamb.spark.train.GradientAllReduce;
-import dev.sparklamb.spark.train.GradientPart;
+import dev.sparklamb.spark.allreduce.tree.GradientAllReduce;
+import dev.sparklamb.spark.gradient.GradientPart;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -12,13 +12,14 @@ import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The tree all-reduce equals a plain sum of the parts, and repeats bitwise for the same partition count and fan-in. */
+@ExtendWith(LocalSpark.class)
 class GradientAllReduceTest {
 
     static final int LENGTH = 777;
@@ -28,13 +29,7 @@ class GradientAllReduceTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.session("local[2]");
         jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     /** Partition {@code i}'s gradient: random floats of mixed magnitude (so that the order of additions matters). */

@@ -10,7 +10,7 @@ import dev.sparklamb.spark.lease.LeaseHeldException;
 import dev.sparklamb.spark.lease.LeaseRecord;
 import dev.sparklamb.spark.lease.RunLease;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +19,10 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.1 on a free port): training data, checkpoints, metrics and the model all live at {@code hdfs://} URIs, and a
  * run stopped after step k and resumed ends bitwise equal to an uninterrupted run.
  */
+@ExtendWith(LocalSpark.class)
 class HdfsCheckpointResumeTest {
 
     static MiniDFSCluster cluster;
@@ -90,7 +92,6 @@ class HdfsCheckpointResumeTest {
         // The test's own client (MiniDFSCluster's getFileSystem() would name the namenode "localhost").
         hdfs = FileSystem.newInstance(URI.create(root), conf);
 
-        spark = TestSpark.session("local[2]");
         // Nothing else of the cluster's Configuration is given to Spark: full hdfs:// URIs resolve by scheme and authority.
         // One datanode: ask for one replica, so that closing a file never waits for replicas that cannot exist.
         spark.sparkContext().hadoopConfiguration().setInt("dfs.replication", 1);
@@ -193,7 +194,7 @@ class HdfsCheckpointResumeTest {
         assertThat(metricSteps(out)).containsExactly(1L, 2L, 3L, 4L, 5L);
         assertThat(hdfs.exists(new Path(out, "model.zip"))).isFalse();
 
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
         assertThat(resumed.history()).extracting(m -> m.step()).containsExactly(5L, 6L, 7L, 8L);
         assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -204,7 +205,7 @@ class HdfsCheckpointResumeTest {
 
         // Resuming the finished run again trains nothing and rewrites model.zip and summary.json, which HDFS's rename,
         // unlike the local file system's, would not replace by itself.
-        TrainingResult again = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel again = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(again.history()).as("nothing left to train").isEmpty();
         assertThat(Arrays.equals(again.parameters(), uninterrupted)).isTrue();
         assertThat(hdfs.listStatus(new Path(out), p -> p.getName().startsWith(".") && !RunLease.isLeaseFile(p.getName())))
@@ -234,7 +235,7 @@ class HdfsCheckpointResumeTest {
         }
         assertThat(hdfs.getFileStatus(newest).getLen()).isEqualTo(whole.length - 100);
 
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true).fit();
         assertThat(resumed.history().get(0).step()).as("resumed after step 4, from the previous checkpoint").isEqualTo(5);
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
         assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -274,7 +275,7 @@ class HdfsCheckpointResumeTest {
                 .isInstanceOf(LeaseHeldException.class).hasMessageContaining("another run holds the lease");
         assertThat(snapshot(out)).as("files after the refused resume").isEqualTo(before);
 
-        TrainingResult resumed = new SparkTrainer(spark, config(out)).resume(true)
+        TrainedModel resumed = new SparkTrainer(spark, config(out)).resume(true)
                 .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(601))).fit();
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
         assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
@@ -306,7 +307,7 @@ class HdfsCheckpointResumeTest {
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService first = Executors.newSingleThreadExecutor();
         try {
-            Future<TrainingResult> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
+            Future<TrainedModel> running = first.submit(() -> new SparkTrainer(spark, config).resume(true).listener((m, p, u) -> {
                 if (p.nextStep() == 3) {
                     paused.countDown();
                     try {
@@ -323,7 +324,7 @@ class HdfsCheckpointResumeTest {
                     .hasMessageContaining("another run holds the lease on 'hdfs://").hasMessageContaining("nothing was changed");
             assertThat(snapshot(out)).as("files after the refused second resume").isEqualTo(before);
             go.countDown();
-            TrainingResult resumed = running.get(300, TimeUnit.SECONDS);
+            TrainedModel resumed = running.get(300, TimeUnit.SECONDS);
             assertThat(Arrays.equals(resumed.parameters(), uninterrupted)).as("bitwise equal to the uninterrupted run").isTrue();
             assertThat(metricSteps(out)).as("each step exactly once").containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
         } finally {

@@ -16,13 +16,13 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,6 +37,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * What {@link LambTrainingMaster} refuses, through DL4J's own {@code fit}: each message names where the problem is
  * and what was expected, and a refused fit leaves the network's parameters as they were.
  */
+@ExtendWith(LocalSpark.class)
+@LocalSpark.Settings(conf = "spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator")
 class LambTrainingMasterRefusalTest {
 
     static final String WHAT = "training data (JavaRDD<DataSet>): ";
@@ -47,13 +49,7 @@ class LambTrainingMasterRefusalTest {
 
     @BeforeAll
     static void start() {
-        spark = TestSpark.builder("local[2]").config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator").getOrCreate();
         jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     /** Four DataSets of 64 synthetic examples (16 features, 10 classes), the {@code k}-th changed by {@code change}. */

@@ -10,9 +10,9 @@ import dev.sparklamb.spark.data.IdxFile;
 import dev.sparklamb.spark.data.MnistImporter;
 import dev.sparklamb.spark.dl4j.LambTrainingMaster;
 import dev.sparklamb.spark.model.ModelSpec;
-import dev.sparklamb.spark.train.LocalTrainer;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
+import dev.sparklamb.spark.update.LocalTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +34,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
@@ -52,6 +52,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code SparkComputationGraph} with {@link LambTrainingMaster} give the parameters of spark-lamb's own trainer on the
  * same examples in the same order with the same settings.
  */
+@ExtendWith(LocalSpark.class)
+@LocalSpark.Settings(conf = "spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator")
 class LambTrainingMasterTest {
 
     static final Path RAW = MnistRealDataTest.RAW;
@@ -82,13 +84,7 @@ class LambTrainingMasterTest {
             }
             y[i] = labels.values()[i] & 0xff;
         }
-        spark = TestSpark.builder("local[2]").config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator").getOrCreate();
         jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static MultiLayerConfiguration mlp() {
@@ -192,7 +188,7 @@ class LambTrainingMasterTest {
         for (int i = 0; i < N; i++) {
             rows.add(RowFactory.create(x[i], y[i]));
         }
-        TrainingResult viaTrainer = new SparkTrainer(spark, reference).fit(spark.createDataFrame(rows, MnistImporter.SCHEMA), null);
+        TrainedModel viaTrainer = new SparkTrainer(spark, reference).fit(spark.createDataFrame(rows, MnistImporter.SCHEMA), null);
         double vsTrainer = TestFiles.relativeDifference(dropIn, viaTrainer.parameters());
         // Same example ids and partitions: the same gradients summed in the same order.
         assertThat(vsTrainer).as("relative difference to SparkTrainer").isLessThanOrEqualTo(1e-5);

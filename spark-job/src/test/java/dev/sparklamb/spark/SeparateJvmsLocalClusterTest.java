@@ -7,20 +7,19 @@ import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ReplicaPool;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Two executor JVMs (Spark's local-cluster master): partitions run in other processes, parameters and gradients
  * really cross process boundaries, and the result still equals single-process training.
  */
+@ExtendWith(LocalSpark.class)
+@LocalSpark.Settings(executors = 2, executorMemoryMb = 1536)
 class SeparateJvmsLocalClusterTest {
 
     static SparkSession spark;
@@ -37,23 +38,11 @@ class SeparateJvmsLocalClusterTest {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.localCluster(2, 1536);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
-
     @ParameterizedTest(name = "P = {0}")
     @ValueSource(ints = {2, 4})
     void twoExecutorJvmsMatchSingleProcess(int partitions) {
         RunConfig config = TestSpark.config(tmp.resolve("out"), DistributedEqualsLocalTest.overrides(partitions, "mlp"));
-        TrainingResult result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
         float[] expected = DistributedEqualsLocalTest.local(config, DATA);
         DistributedEqualsLocalTest.assertClose(result.parameters(), expected, 1e-5);
     }
@@ -64,7 +53,7 @@ class SeparateJvmsLocalClusterTest {
                 DistributedEqualsLocalTest.overrides(4, "mlp"))).fit(DATA.frame(spark), null).parameters();
         AtomicReference<String> killed = new AtomicReference<>();
         Thread[] killer = new Thread[1];
-        TrainingResult disturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("disturbed"),
+        TrainedModel disturbed = new SparkTrainer(spark, TestSpark.config(tmp.resolve("disturbed"),
                 DistributedEqualsLocalTest.overrides(4, "mlp")))
                 .listener((m, p, u) -> {
                     if (p.nextStep() == 2) {

@@ -1,21 +1,21 @@
 package dev.sparklamb.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.optim.OptimizerState;
+import dev.sparklamb.spark.allreduce.Communication;
 import dev.sparklamb.spark.config.RunConfig;
-import dev.sparklamb.spark.metrics.Communication;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * from the partition count. The tree result itself is checked against single-process training in
  * {@link DistributedEqualsLocalTest}.
  */
+@ExtendWith(LocalSpark.class)
 class ShardedAllReduceTest {
 
     static SparkSession spark;
@@ -34,16 +35,6 @@ class ShardedAllReduceTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static String[] overrides(int partitions, String optimizer, String allReduce, int shards, String... extra) {
         List<String> o = new ArrayList<>(List.of(DistributedEqualsLocalTest.overrides(partitions, "mlp")));
@@ -53,7 +44,7 @@ class ShardedAllReduceTest {
         return o.toArray(String[]::new);
     }
 
-    TrainingResult train(String name, String... overrides) {
+    TrainedModel train(String name, String... overrides) {
         RunConfig config = TestSpark.config(tmp.resolve(name), overrides);
         return new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
     }
@@ -61,8 +52,8 @@ class ShardedAllReduceTest {
     @ParameterizedTest(name = "{0} with P = {1}, {2} shards")
     @CsvSource({"lamb, 1, 0", "lamb, 3, 0", "lamb, 4, 0", "lamb, 3, 5", "lars, 3, 0", "adamw, 4, 2", "adam, 3, 0"})
     void shardedEqualsTreeBitwise(String optimizer, int partitions, int shards) {
-        TrainingResult tree = train("tree", overrides(partitions, optimizer, "tree", 0));
-        TrainingResult sharded = train("sharded", overrides(partitions, optimizer, "sharded", shards));
+        TrainedModel tree = train("tree", overrides(partitions, optimizer, "tree", 0));
+        TrainedModel sharded = train("sharded", overrides(partitions, optimizer, "sharded", shards));
         assertThat(sharded.history()).hasSize(5);
         int mismatch = Arrays.mismatch(sharded.parameters(), tree.parameters());
         assertThat(mismatch).as("first differing parameter (-1: none)").isEqualTo(-1);
@@ -81,8 +72,8 @@ class ShardedAllReduceTest {
         // 7 shards over the MLP's 6 tensors forces cuts inside the large weight matrices (chunked norms);
         // clipping needs the global gradient norm combined from all shards.
         String[] extra = {"optimizer.max-gradient-norm=0.05", "optimizer.trust-ratio-min=0.01", "optimizer.trust-ratio-max=10"};
-        TrainingResult tree = train("tree", overrides(2, "lamb", "tree", 0, extra));
-        TrainingResult sharded = train("sharded", overrides(2, "lamb", "sharded", 7, extra));
+        TrainedModel tree = train("tree", overrides(2, "lamb", "tree", 0, extra));
+        TrainedModel sharded = train("sharded", overrides(2, "lamb", "sharded", 7, extra));
         assertThat(sharded.history().get(0).clipScale()).as("clipping was active").isLessThan(1.0);
         assertThat(Arrays.mismatch(sharded.parameters(), tree.parameters())).isEqualTo(-1);
         assertStateEquals(sharded.optimizerState(), tree.optimizerState());
@@ -90,16 +81,16 @@ class ShardedAllReduceTest {
 
     @Test
     void shardedIsBitwiseReproducible() {
-        TrainingResult a = train("a", overrides(3, "lamb", "sharded", 0));
-        TrainingResult b = train("b", overrides(3, "lamb", "sharded", 0));
+        TrainedModel a = train("a", overrides(3, "lamb", "sharded", 0));
+        TrainedModel b = train("b", overrides(3, "lamb", "sharded", 0));
         assertThat(Arrays.equals(a.parameters(), b.parameters())).isTrue();
         assertStateEquals(a.optimizerState(), b.optimizerState());
     }
 
     @Test
     void communicationIsMeasuredAndTheShardedDriverReceivesNoModelSizedData() {
-        TrainingResult tree = train("tree", overrides(4, "lamb", "tree", 0));
-        TrainingResult sharded = train("sharded", overrides(4, "lamb", "sharded", 0));
+        TrainedModel tree = train("tree", overrides(4, "lamb", "tree", 0));
+        TrainedModel sharded = train("sharded", overrides(4, "lamb", "sharded", 0));
         long modelBytes = 4L * tree.parameters().length;
         Communication t = tree.history().get(2).communication();
         Communication s = sharded.history().get(2).communication();
@@ -115,20 +106,18 @@ class ShardedAllReduceTest {
     @Test
     void shardedCheckpointsResumeExactlyInEitherMode() {
         String[] every = {"checkpoint.every-steps=1"};
-        TrainingResult uninterrupted = train("uninterrupted", overrides(3, "lamb", "tree", 0, every));
+        TrainedModel uninterrupted = train("uninterrupted", overrides(3, "lamb", "tree", 0, every));
         for (String resumeWith : List.of("sharded", "tree")) {
             RunConfig crashing = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", "sharded", 0, every));
-            try {
-                new SparkTrainer(spark, crashing).listener((m, p, u) -> {
-                    if (p.nextStep() == 3) {
-                        throw new IllegalStateException("simulated driver crash after step 3");
-                    }
-                }).fit(DATA.frame(spark), null);
-            } catch (IllegalStateException expected) {
-                assertThat(expected).hasMessageContaining("simulated driver crash");
-            }
+            assertThatThrownBy(() -> new SparkTrainer(spark, crashing).listener((m, p, u) -> {
+                if (p.nextStep() == 3) {
+                    throw new IllegalStateException("simulated driver crash after step 3");
+                }
+            }).fit(DATA.frame(spark), null))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("simulated driver crash");
             RunConfig resuming = TestSpark.config(tmp.resolve("crash-" + resumeWith), overrides(3, "lamb", resumeWith, 0, every));
-            TrainingResult resumed = new SparkTrainer(spark, resuming).resume(true).fit(DATA.frame(spark), null);
+            TrainedModel resumed = new SparkTrainer(spark, resuming).resume(true).fit(DATA.frame(spark), null);
             assertThat(resumed.history()).as("steps run after the resume").hasSize(2);
             assertThat(Arrays.mismatch(resumed.parameters(), uninterrupted.parameters())).as("resumed with %s", resumeWith).isEqualTo(-1);
             assertStateEquals(resumed.optimizerState(), uninterrupted.optimizerState());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +25,7 @@ class ShardedLocalClusterTest {
     @TempDir
     Path tmp;
 
-    TrainingResult train(SparkSession spark, String name, int partitions, String allReduce, String... extra) {
+    TrainedModel train(SparkSession spark, String name, int partitions, String allReduce, String... extra) {
         String[] base = ShardedAllReduceTest.overrides(partitions, "lamb", allReduce, 0, extra);
         RunConfig config = TestSpark.config(tmp.resolve(name), base);
         return new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
@@ -36,8 +36,8 @@ class ShardedLocalClusterTest {
         SparkSession spark = TestSpark.localCluster(2, 1536);
         try {
             for (int partitions : new int[] {2, 4}) {
-                TrainingResult tree = train(spark, "tree" + partitions, partitions, "tree");
-                TrainingResult sharded = train(spark, "sharded" + partitions, partitions, "sharded");
+                TrainedModel tree = train(spark, "tree" + partitions, partitions, "tree");
+                TrainedModel sharded = train(spark, "sharded" + partitions, partitions, "sharded");
                 assertThat(Arrays.mismatch(sharded.parameters(), tree.parameters())).as("P = %d: first differing parameter", partitions)
                         .isEqualTo(-1);
                 ShardedAllReduceTest.assertStateEquals(sharded.optimizerState(), tree.optimizerState());
@@ -52,9 +52,9 @@ class ShardedLocalClusterTest {
     void threeExecutorJvmsAndRunToRunReproducibility() {
         SparkSession spark = TestSpark.localCluster(3, 1024);
         try {
-            TrainingResult tree = train(spark, "tree", 3, "tree");
-            TrainingResult a = train(spark, "a", 3, "sharded");
-            TrainingResult b = train(spark, "b", 3, "sharded");
+            TrainedModel tree = train(spark, "tree", 3, "tree");
+            TrainedModel a = train(spark, "a", 3, "sharded");
+            TrainedModel b = train(spark, "b", 3, "sharded");
             assertThat(Arrays.mismatch(a.parameters(), tree.parameters())).as("first parameter differing from tree").isEqualTo(-1);
             assertThat(Arrays.mismatch(b.parameters(), a.parameters())).as("first parameter differing between runs").isEqualTo(-1);
             ShardedAllReduceTest.assertStateEquals(b.optimizerState(), a.optimizerState());
@@ -72,7 +72,7 @@ class ShardedLocalClusterTest {
             AtomicReference<String> killed = new AtomicReference<>();
             Thread[] killer = new Thread[1];
             RunConfig config = TestSpark.config(tmp.resolve("disturbed"), ShardedAllReduceTest.overrides(4, "lamb", "sharded", 0, everyStep));
-            TrainingResult disturbed = null;
+            TrainedModel disturbed = null;
             RuntimeException failure = null;
             try {
                 disturbed = new SparkTrainer(spark, config).listener((m, p, u) -> {

@@ -12,9 +12,8 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Spark orders read pieces by size, and cuts files by the cluster's parallelism and split settings): the same files
  * give the same ids, batches and parameters however they are split.
  */
+@ExtendWith(LocalSpark.class)
 class SplitIndependenceTest {
 
     static SparkSession spark;
@@ -29,16 +29,6 @@ class SplitIndependenceTest {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        spark = TestSpark.session("local[2]");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     /** Writes rows [from, to) of DATA as one Parquet file named {@code name} in {@code dir}. */
     static void writeFile(Dataset<Row> all, long from, long to, Path dir, String name) throws IOException {

@@ -13,7 +13,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
-/** Shared fixtures: a quiet local Spark session bound to 127.0.0.1, and a small synthetic classification set. */
+/**
+ * Shared fixtures: a quiet local Spark session bound to 127.0.0.1 (test classes get theirs from {@link LocalSpark}), and a
+ * small synthetic classification set.
+ */
 public final class TestSpark {
 
     private TestSpark() {
@@ -41,11 +44,15 @@ public final class TestSpark {
      * test JVM's classpath through Spark's test switches set by the surefire execution, and its Java 17 flags.
      */
     public static SparkSession localCluster(int executors, int memoryMb) {
+        return localClusterBuilder(executors, memoryMb).getOrCreate();
+    }
+
+    /** The settings of {@link #localCluster(int, int)}, to add to. */
+    public static SparkSession.Builder localClusterBuilder(int executors, int memoryMb) {
         return builder("local-cluster[" + executors + ",1," + memoryMb + "]")
                 .appName("spark-lamb-local-cluster-test")
                 .config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
-                        + " -Dlog4j2.configurationFile=" + System.getProperty("sparklamb.project.dir", ".") + "/conf/log4j2.properties")
-                .getOrCreate();
+                        + " -Dlog4j2.configurationFile=" + System.getProperty("sparklamb.project.dir", ".") + "/conf/log4j2.properties");
     }
 
     /** A synthetic 10-class problem on {@code side x side} "images": labels from a fixed random linear teacher. */

@@ -1,8 +1,8 @@
 package dev.sparklamb.submit;
 
 import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.train.ModelEvaluation;
-import dev.sparklamb.spark.train.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,7 +30,7 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig run = ConfigFiles.load(config, overrides);
         SparkSession spark = Sessions.create(run.spark());
-        Evaluation e = ModelEvaluation.evaluate(spark, run, model, data);
+        EvaluationScore e = ModelEvaluation.evaluate(spark, run, model, data);
         System.out.printf("accuracy: %.4f%nloss: %.4f%nexamples: %d%n", e.accuracy(), e.meanLoss(), e.examples());
         return ExitCode.SUCCESS.code;
     }

@@ -2,7 +2,7 @@ package dev.sparklamb.submit;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         RunConfig run = ConfigFiles.load(config, all);
         SparkSession spark = Sessions.create(run.spark());
-        TrainingResult result = new SparkTrainer(spark, run).resume(resume).fit();
+        TrainedModel result = new SparkTrainer(spark, run).resume(resume).fit();
         result.finalEvaluation().ifPresent(e -> System.out.printf("final test accuracy: %.2f%% (%d examples)%n", 100 * e.accuracy(), e.examples()));
         System.out.println("output: " + run.output());
         return ExitCode.SUCCESS.code;

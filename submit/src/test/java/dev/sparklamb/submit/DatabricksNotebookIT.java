@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -114,7 +114,7 @@ class DatabricksNotebookIT {
                 .withOutput(tmp.resolve("java-run").toString());
         assertThat(reference.withOutput(replOut.toString()).toString()).as("the REPL's RunConfig")
                 .isEqualTo(Files.readString(configFile).trim());
-        TrainingResult direct;
+        TrainedModel direct;
         SparkSession spark = SparkSession.builder().master("local[2]").appName("reference")
                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false").config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")

@@ -33,7 +33,7 @@ public final class CheckpointCodec {
     private CheckpointCodec() {
     }
 
-    public static void encode(Checkpoint c, OutputStream out) throws IOException {
+    public static void encode(RunCheckpoint c, OutputStream out) throws IOException {
         ByteArrayOutputStream state = new ByteArrayOutputStream();
         OptimizerStateCodec.encode(c.optimizerState(), state);
         CRC32C crc = new CRC32C();
@@ -62,7 +62,7 @@ public final class CheckpointCodec {
     }
 
     /** Decodes a whole checkpoint; any damage (truncation, flipped bits, other version) is a {@link StateFormatException}. */
-    public static Checkpoint decode(InputStream in, String source) throws StateFormatException {
+    public static RunCheckpoint decode(InputStream in, String source) throws StateFormatException {
         byte[] bytes;
         try {
             bytes = in.readAllBytes();
@@ -108,7 +108,7 @@ public final class CheckpointCodec {
             byte[] state = new byte[(int) stateLength];
             data.readFully(state);
             OptimizerState optimizerState = OptimizerStateCodec.decode(new ByteArrayInputStream(state), source + " (optimizer state)");
-            return new Checkpoint(nextStep, skipped, bad, fingerprint, p, optimizerState);
+            return new RunCheckpoint(nextStep, skipped, bad, fingerprint, p, optimizerState);
         } catch (EOFException e) {
             throw new StateFormatException(source + ": checkpoint is truncated", e);
         } catch (StateFormatException e) {

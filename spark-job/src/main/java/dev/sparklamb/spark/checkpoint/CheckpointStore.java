@@ -58,7 +58,7 @@ public final class CheckpointStore {
     }
 
     /** Writes {@code c} atomically, then deletes all but the newest {@code keep} checkpoints. */
-    public String save(Checkpoint c) {
+    public String save(RunCheckpoint c) {
         Path target = new Path(dir, String.format("%s%012d%s", PREFIX, c.nextStep(), SUFFIX));
         Path tmp = new Path(dir, "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
@@ -152,12 +152,12 @@ public final class CheckpointStore {
      * The newest checkpoint that decodes. A damaged one is reported and skipped for the one before it; one that
      * belongs to another model or configuration (other fingerprint) is refused.
      */
-    public Optional<Checkpoint> loadNewest(String fingerprint) {
+    public Optional<RunCheckpoint> loadNewest(String fingerprint) {
         List<Path> all = list();
         List<String> problems = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Path p = all.get(i);
-            Checkpoint c;
+            RunCheckpoint c;
             try (InputStream in = fs.open(p)) {
                 c = CheckpointCodec.decode(in, p.toString());
             } catch (StateFormatException e) {

@@ -1,14 +1,14 @@
 package dev.sparklamb.spark.dl4j;
 
 import dev.sparklamb.optim.Optimizer;
+import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ModelSettings;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.MinibatchExamples;
-import dev.sparklamb.spark.metrics.StepMetrics;
-import dev.sparklamb.spark.train.StepEngine;
+import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.TrainingLoop;
 import dev.sparklamb.spark.train.TrainingProgress;
 import java.util.Arrays;

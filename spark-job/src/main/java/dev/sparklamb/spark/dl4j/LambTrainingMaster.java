@@ -9,7 +9,7 @@ import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.OptimizerSettings;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.MinibatchExamples;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.output.StepMetrics;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,10 +1,11 @@
 package dev.sparklamb.spark.train;
 
-import dev.sparklamb.spark.io.HadoopFiles;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
+import dev.sparklamb.spark.io.HadoopFiles;
 import dev.sparklamb.spark.model.ModelSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,7 +21,7 @@ public final class ModelEvaluation {
     private ModelEvaluation() {
     }
 
-    public static Evaluation evaluate(SparkSession spark, RunConfig config, String modelPath, String dataPath) {
+    public static EvaluationScore evaluate(SparkSession spark, RunConfig config, String modelPath, String dataPath) {
         byte[] bytes = read(spark, modelPath);
         ModelSpec spec;
         float[] parameters;

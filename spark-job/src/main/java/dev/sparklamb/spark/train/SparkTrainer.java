@@ -1,34 +1,35 @@
 package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.Optimizer;
-import dev.sparklamb.spark.checkpoint.Checkpoint;
+import dev.sparklamb.optim.OptimizerState;
+import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
+import dev.sparklamb.spark.checkpoint.Resumption;
+import dev.sparklamb.spark.checkpoint.RunCheckpoint;
 import dev.sparklamb.spark.checkpoint.RunFingerprint;
-import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ResolvedConfiguration;
-import dev.sparklamb.spark.config.ResumeChanges;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
 import dev.sparklamb.spark.device.ExecutorDevice;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.lease.RunLease;
-import dev.sparklamb.spark.metrics.RunOutput;
-import dev.sparklamb.spark.metrics.StepMetrics;
-import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.InitialParameters;
+import dev.sparklamb.spark.model.ModelFactory;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.NetworkCheck;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.output.RunOutput;
+import dev.sparklamb.spark.output.RunSummary;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * RunConfig config = ConfigLoader.load(hocon, "my.conf", List.of());
- * TrainingResult result = new SparkTrainer(spark, config).fit(trainDf, testDf);
+ * TrainedModel result = new SparkTrainer(spark, config).fit(trainDf, testDf);
  * MultiLayerNetwork net = (MultiLayerNetwork) result.model();
  * }</pre>
  *
@@ -59,14 +60,14 @@ public final class SparkTrainer {
     private final SparkSession spark;
     private final RunConfig config;
     private final boolean resume;
-    private final TrainingListener listener;
+    private final StepListener listener;
     private final Clock clock;
 
     public SparkTrainer(SparkSession spark, RunConfig config) {
         this(spark, config, false, (m, p, u) -> { }, Clock.systemUTC());
     }
 
-    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, TrainingListener listener, Clock clock) {
+    private SparkTrainer(SparkSession spark, RunConfig config, boolean resume, StepListener listener, Clock clock) {
         this.spark = spark;
         this.config = config;
         this.resume = resume;
@@ -92,8 +93,8 @@ public final class SparkTrainer {
     }
 
     /** Also calls {@code extra} after every step (after metrics and checkpoint are written). */
-    public SparkTrainer listener(TrainingListener extra) {
-        TrainingListener first = listener;
+    public SparkTrainer listener(StepListener extra) {
+        StepListener first = listener;
         return new SparkTrainer(spark, config, resume, (m, p, u) -> {
             first.stepDone(m, p, u);
             extra.stepDone(m, p, u);
@@ -101,7 +102,7 @@ public final class SparkTrainer {
     }
 
     /** Trains on the configuration's {@code data.train} (and evaluates on {@code data.test} when set). */
-    public TrainingResult fit() {
+    public TrainedModel fit() {
         if (config.data().train().isEmpty()) {
             throw new DataException("spark-lamb.data.train is not set: give the training data's path");
         }
@@ -114,12 +115,12 @@ public final class SparkTrainer {
     }
 
     /** Trains on {@code train}; evaluates on {@code test} when it is not null. */
-    public TrainingResult fit(Dataset<Row> train, Dataset<Row> test) {
+    public TrainedModel fit(Dataset<Row> train, Dataset<Row> test) {
         return fit(reader -> reader.fromDataFrame(train, "training data"),
                 test == null ? null : reader -> reader.fromDataFrame(test, "test data"));
     }
 
-    private TrainingResult fit(Function<DatasetReader, CachedExamples> loadTrain, Function<DatasetReader, CachedExamples> loadTest) {
+    private TrainedModel fit(Function<DatasetReader, CachedExamples> loadTrain, Function<DatasetReader, CachedExamples> loadTest) {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (resume) {
             RunOutput.requireResumable(config.output(), hadoop);
@@ -146,23 +147,17 @@ public final class SparkTrainer {
         }
     }
 
-    /** Restores or starts, runs the steps with metrics and checkpoints, and writes the model and summary. */
-    private TrainingResult train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
-                                 Optional<CachedExamples> test, Configuration hadoop) {
+    /** Restores or starts, runs the steps with metrics and checkpoints ({@link #runAndWrite}), and reports the evaluation. */
+    private TrainedModel train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
+                               Optional<CachedExamples> test, Configuration hadoop) {
         TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
         BatchPlan plan = loop.plan(train);
         Optimizer optimizer = loop.optimizer(plan);
         String fingerprint = RunFingerprint.of(spec, config, train.count());
         CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
-        if (!resume && !checkpoints.list().isEmpty()) {
-            throw new ConfigurationException("spark-lamb.checkpoint.dir: '" + checkpoints.directory() + "' already holds checkpoints of "
-                    + "another run; pass --resume to continue that run, or choose an empty directory (nothing was changed)");
-        }
+        Resumption.requireNoOtherRun(checkpoints, resume);
         ResolvedConfiguration resolved = ResolvedConfiguration.of(config);
-        if (resume) {
-            requireAllowedChanges(checkpoints, resolved);
-        }
-        Optional<Checkpoint> restored = resume ? checkpoints.loadNewest(fingerprint) : Optional.empty();
+        Optional<RunCheckpoint> restored = Resumption.restore(checkpoints, resume, resolved, fingerprint);
         TrainingProgress progress = restored.map(c -> new TrainingProgress(c.nextStep(), c.skippedSteps(), c.consecutiveBadSteps()))
                 .orElseGet(TrainingProgress::start);
         LOG.info("training {} ({} parameters in {} tensors) with {} on {} examples in {} partitions: global batch {}, "
@@ -172,100 +167,70 @@ public final class SparkTrainer {
                 train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
                 String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())), config.training().allReduce(),
                 restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
-        long start = System.nanoTime();
-        List<StepMetrics> history;
-        float[] finalParameters;
-        dev.sparklamb.optim.OptimizerState finalState;
-        try (RunLease lease = RunLease.acquire(config.output(), hadoop, Duration.ofSeconds(config.lease().timeoutSeconds()), clock);
-             StepEngine engine = restored
+        Supplier<StepEngine> engine = () -> restored
                 .map(c -> loop.engine(train, c.parameters(), optimizer, c.optimizerState()))
                 .orElseGet(() -> loop.engine(train, initial, optimizer, optimizer.init(roles.optimized())));
+        Trained done = runAndWrite(loop, engine, driverModel, train, test, plan, progress, checkpoints, resolved, fingerprint, hadoop);
+        TrainingRun run = done.run();
+        Optional<EvaluationScore> finalEvaluation = run.lastEvaluation().filter(e -> run.progress().nextStep() == plan.totalSteps());
+        finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
+                String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
+        return new TrainedModel(driverModel.network(), done.parameters(), done.state(), run.history(), finalEvaluation);
+    }
+
+    /** The loop's run with the final parameters and optimizer state. */
+    private record Trained(TrainingRun run, float[] parameters, OptimizerState state) {
+    }
+
+    /**
+     * Under the run lease, with a new engine: runs the steps from {@code progress} with metrics and checkpoints, then writes the model and
+     * the summary (unless the run was already complete).
+     */
+    private Trained runAndWrite(TrainingLoop loop, Supplier<StepEngine> newEngine, Replica driverModel, CachedExamples train,
+                                Optional<CachedExamples> test, BatchPlan plan, TrainingProgress progress, CheckpointStore checkpoints,
+                                ResolvedConfiguration resolved, String fingerprint, Configuration hadoop) {
+        long start = System.nanoTime();
+        try (RunLease lease = RunLease.acquire(config.output(), hadoop, Duration.ofSeconds(config.lease().timeoutSeconds()), clock);
+             StepEngine engine = newEngine.get();
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
                      : RunOutput.create(config.output(), hadoop)) {
             checkpoints.saveConfiguration(resolved.render());
+            TrainingRun run;
             try {
-                history = loop.run(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease));
+                run = loop.runSteps(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease));
             } catch (TrainingDivergedException e) {
                 List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
                 LOG.error("{}; last good checkpoint: {}", e.getMessage(),
                         saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
                 throw e;
             }
-            finalParameters = engine.parameters();
-            finalState = engine.state();
+            float[] finalParameters = engine.parameters();
+            OptimizerState finalState = engine.state();
             lease.requireHeld();
-            if (history.isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
+            if (run.history().isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
                 LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
             } else {
                 driverModel.setParameters(finalParameters, -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
-                output.writeSummary(summary(output.uri(), train, plan, progress, history, (System.nanoTime() - start) / 1e9));
+                output.writeSummary(RunSummary.of(config, output.uri(), train, plan, run.progress().skippedSteps(), run.history(),
+                        (System.nanoTime() - start) / 1e9));
             }
+            return new Trained(run, finalParameters, finalState);
         }
-        Optional<Evaluation> finalEvaluation = loop.lastEvaluation().filter(e -> progress.nextStep() == plan.totalSteps());
-        finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
-                String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
-        return new TrainingResult(driverModel.network(), finalParameters, finalState, history, finalEvaluation);
-    }
-
-    /**
-     * With checkpoints to resume from and the configuration they were written with recorded next to them: refuses
-     * changed keys other than {@link ResumeChanges#MAY_CHANGE}, naming each. Without a record (checkpoints of an older
-     * build, or none yet) the checkpoints' fingerprint alone decides.
-     */
-    private static void requireAllowedChanges(CheckpointStore checkpoints, ResolvedConfiguration current) {
-        List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
-        if (saved.isEmpty()) {
-            return;
-        }
-        Optional<String> text = checkpoints.loadConfiguration();
-        if (text.isEmpty()) {
-            return;
-        }
-        Optional<ResolvedConfiguration> recorded = ResolvedConfiguration.parse(text.get());
-        if (recorded.isEmpty()) {
-            LOG.warn("{} is not a recorded configuration; the checkpoints' fingerprint alone decides", checkpoints.configurationFile());
-            return;
-        }
-        ResumeChanges.requireAllowed(recorded.get(), current, saved.get(saved.size() - 1).toString(), checkpoints.configurationFile());
     }
 
     /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
-    private TrainingListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
-                                           RunLease lease) {
+    private StepListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
+                                       RunLease lease) {
         int every = config.checkpoint().everySteps();
         return (m, p, u) -> {
             lease.requireHeld();
             output.writeStep(m);
             if (p.nextStep() == plan.totalSteps() || every > 0 && p.nextStep() % every == 0) {
-                checkpoints.save(new Checkpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
+                checkpoints.save(new RunCheckpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
                         u.parameters(), u.state().copy()));
             }
             listener.stepDone(m, p, u);
         };
-    }
-
-    private Map<String, Object> summary(String output, CachedExamples train, BatchPlan plan, TrainingProgress progress,
-                                        List<StepMetrics> history, double seconds) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        StepMetrics last = history.isEmpty() ? null : history.get(history.size() - 1);
-        s.put("status", "succeeded");
-        s.put("output", output);
-        s.put("model", RunOutput.MODEL);
-        s.put("metrics", RunOutput.METRICS);
-        s.put("optimizer", config.optimizer().name());
-        s.put("trainingExamples", train.count());
-        s.put("partitions", train.partitions());
-        s.put("allReduce", config.training().allReduce());
-        s.put("globalBatch", plan.globalBatch());
-        s.put("steps", plan.totalSteps());
-        s.put("skippedSteps", progress.skippedSteps());
-        s.put("seconds", seconds);
-        if (last != null) {
-            s.put("finalLoss", last.loss());
-            s.put("testAccuracy", last.testAccuracy());
-            s.put("testLoss", last.testLoss());
-        }
-        return s;
     }
 }

@@ -3,16 +3,25 @@ package dev.sparklamb.spark.train;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
+import dev.sparklamb.spark.allreduce.CommunicationMeter;
+import dev.sparklamb.spark.allreduce.StepEngine;
+import dev.sparklamb.spark.allreduce.StepOutcome;
+import dev.sparklamb.spark.allreduce.sharded.ShardedEngine;
+import dev.sparklamb.spark.allreduce.tree.TreeEngine;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.config.TrainingSettings;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.metrics.CommunicationMeter;
-import dev.sparklamb.spark.metrics.ProgressReporter;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.evaluate.EvaluationScore;
+import dev.sparklamb.spark.evaluate.Evaluator;
+import dev.sparklamb.spark.gradient.StepTasks;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ParameterRoles;
+import dev.sparklamb.spark.output.ProgressLog;
+import dev.sparklamb.spark.output.StepMetrics;
+import dev.sparklamb.spark.output.StepMetricsFactory;
+import dev.sparklamb.spark.update.GlobalUpdate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,7 +47,6 @@ public final class TrainingLoop {
     /** Random per loop: evaluation broadcasts get versions no step uses. */
     private final long evalVersionBase = new java.util.Random().nextLong() | (1L << 62);
     private long evaluations;
-    private Evaluation lastEvaluation;
 
     /** A loop for a network without frozen tensors (every tensor checked and roled by {@link ModelSpec#build()}'s network). */
     public TrainingLoop(JavaSparkContext jsc, RunConfig config, ModelSpec spec) {
@@ -98,37 +106,46 @@ public final class TrainingLoop {
                 meter);
     }
 
-    /** {@link #run(CachedExamples, Optional, StepEngine, TrainingProgress, TrainingListener)} with the tree all-reduce. */
+    /** {@link #run(CachedExamples, Optional, StepEngine, TrainingProgress, StepListener)} with the tree all-reduce. */
     public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, GlobalUpdate update, TrainingProgress progress,
-                                 TrainingListener listener) {
+                                 StepListener listener) {
         try (StepEngine engine = new TreeEngine(jsc, tasks, train, update, config.training().allReduceFanIn(),
                 new CommunicationMeter(jsc.sc()))) {
             return run(train, test, engine, progress, listener);
         }
     }
 
-    /**
-     * Runs the remaining steps from {@code progress.nextStep()} to the plan's end.
-     *
-     * @param listener called after every step (metrics output, checkpoints)
-     */
+    /** {@link #runSteps}'s metrics: the steps from {@code progress.nextStep()} to the plan's end. */
     public List<StepMetrics> run(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress progress,
-                                 TrainingListener listener) {
+                                 StepListener listener) {
+        return runSteps(train, test, engine, progress, listener).history();
+    }
+
+    /**
+     * Runs the remaining steps from {@code from.nextStep()} to the plan's end.
+     *
+     * @param listener called after every step (metrics output, checkpoints) with the progress after it
+     * @return the steps' metrics, the progress after the last one, and the last evaluation on {@code test}
+     */
+    public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
+                                StepListener listener) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
         long total = plan.totalSteps();
-        ProgressReporter reporter = new ProgressReporter(t.progressEverySeconds(), t.epochs());
+        ProgressLog reporter = new ProgressLog(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
+        TrainingProgress progress = from;
+        EvaluationScore lastEvaluation = null;
         while (progress.nextStep() < total) {
             long step = progress.nextStep();
             StepOutcome o = engine.step(step, plan);
             StepMetrics m;
             if (!o.wasSkipped()) {
-                progress.applied();
+                progress = progress.applied();
                 m = StepMetricsFactory.of(o.result(), plan, step, o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
             } else {
                 InvalidGradientException e = o.skipped();
-                progress.skipped();
+                progress = progress.skipped();
                 LOG.warn("step {} skipped: {} ({} in a row, {} in this run)", step + 1, e.getMessage(), progress.consecutiveBadSteps(),
                         progress.skippedSteps());
                 m = StepMetricsFactory.skipped(plan, step, o.learningRate(), o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
@@ -141,7 +158,7 @@ public final class TrainingLoop {
                         + o.skipped().getMessage(), o.skipped());
             }
             if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
-                Evaluation e = evaluate(test.get(), engine.parameters());
+                EvaluationScore e = evaluate(test.get(), engine.parameters());
                 lastEvaluation = e;
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
             }
@@ -149,16 +166,11 @@ public final class TrainingLoop {
             listener.stepDone(m, progress, engine);
             reporter.report(m);
         }
-        return history;
-    }
-
-    /** The most recent evaluation on the test data during {@link #run}, if any. */
-    public Optional<Evaluation> lastEvaluation() {
-        return Optional.ofNullable(lastEvaluation);
+        return new TrainingRun(history, progress, Optional.ofNullable(lastEvaluation));
     }
 
     /** Accuracy and loss of {@code parameters} on {@code data}. */
-    public Evaluation evaluate(CachedExamples data, float[] parameters) {
+    public EvaluationScore evaluate(CachedExamples data, float[] parameters) {
         Broadcast<float[]> b = jsc.broadcast(parameters);
         try {
             return Evaluator.evaluate(data, spec, b, (evalVersionBase + evaluations++) & Long.MAX_VALUE,

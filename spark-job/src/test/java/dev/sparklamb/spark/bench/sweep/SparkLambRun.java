@@ -2,9 +2,9 @@ package dev.sparklamb.spark.bench.sweep;
 
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.RunConfig;
-import dev.sparklamb.spark.metrics.StepMetrics;
+import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.SparkTrainer;
-import dev.sparklamb.spark.train.TrainingResult;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +57,7 @@ final class SparkLambRun {
         List<String> settings = settings(run, data, output);
         RunConfig config = ConfigLoader.load("", "sweep", settings);
         long start = System.nanoTime();
-        TrainingResult result = new SparkTrainer(spark, config).fit();
+        TrainedModel result = new SparkTrainer(spark, config).fit();
         double wall = (System.nanoTime() - start) / 1e9;
         List<StepMetrics> history = result.history();
         List<CurvePoint> curve = new ArrayList<>();

@@ -1,0 +1,21 @@
+package dev.sparklamb.spark.allreduce.sharded;
+
+import dev.sparklamb.optim.ShardedStep;
+import dev.sparklamb.spark.gradient.GradientPart;
+import java.io.Serializable;
+
+/** A shard with its summed gradient of the step (and the summed loss, examples and timings). */
+final class ReducedShard implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    final Shard shard;
+    final GradientPart sum;
+    final ShardedStep.GradientReport report;
+
+    ReducedShard(Shard shard, GradientPart sum, ShardedStep.GradientReport report) {
+        this.shard = shard;
+        this.sum = sum;
+        this.report = report;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.sparklamb.spark.gradient;
+
+import dev.sparklamb.spark.data.BatchPlan;
+import dev.sparklamb.spark.data.BatchShare;
+import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.model.ParameterRoles;
+import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.model.dropout.DropoutContext;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One partition's work in one step: load the step's parameters into the replica, pick the partition's share of the
+ * global batch, and sum the gradient over it in micro-batches of at most {@code microBatch} examples.
+ */
+public final class PartitionGradient {
+
+    private PartitionGradient() {
+    }
+
+    /**
+     * The summed gradient of the optimized tensors over the partition's share (frozen tensors leave nothing), plus the
+     * example-weighted running statistics of batch normalization ({@link ParameterRoles#addStatistics}).
+     *
+     * @param parameters the full parameter vector of the step
+     */
+    public static GradientPart compute(int index, Replica replica, ParameterRoles roles, ExampleBlock block, float[] parameters,
+                                       long parameterVersion, BatchPlan plan, long step, int microBatch, int classes) {
+        long t0 = System.nanoTime();
+        replica.setParameters(parameters, parameterVersion);
+        long t1 = System.nanoTime();
+        int[] rows = BatchShare.rows(block, plan.permutation(plan.epochOf(step)), plan.firstPosition(step), plan.globalBatch());
+        float[] gradient = new float[roles.optimizedLength()];
+        float[] statistics = new float[roles.statisticsLength()];
+        float[] full = new float[parameters.length];
+        double loss = 0;
+        for (int from = 0; from < rows.length; from += microBatch) {
+            int count = Math.min(microBatch, rows.length - from);
+            INDArray[] batch = batch(block, rows, from, count, classes);
+            long[] ids = new long[count];
+            for (int i = 0; i < count; i++) {
+                ids[i] = block.id(rows[from + i]);
+            }
+            // Dropout masks are keyed by (seed, step, example id, layer, element): independent of partitions and micro-batches.
+            try (DropoutContext.Scope scope = DropoutContext.open(plan.seed(), step, ids)) {
+                loss += replica.gradient(batch[0], batch[1], full);
+            }
+            roles.addOptimized(full, gradient);
+            if (roles.hasStatistics()) {
+                roles.addStatistics(parameters, full, count, statistics);
+            }
+        }
+        long t2 = System.nanoTime();
+        return new GradientPart(index, gradient, statistics, loss, rows.length, t2 - t1, t1 - t0);
+    }
+
+    /** Features {@code [count, featureCount]} and one-hot labels {@code [count, classes]} of the given rows. */
+    public static INDArray[] batch(ExampleBlock block, int[] rows, int from, int count, int classes) {
+        float[] x = new float[count * block.featureCount()];
+        block.gatherFeatures(rows, from, count, x);
+        float[] y = new float[count * classes];
+        for (int i = 0; i < count; i++) {
+            y[i * classes + block.label(rows[from + i])] = 1f;
+        }
+        return new INDArray[] {
+            Nd4j.createFromArray(x).reshape(count, block.featureCount()),
+            Nd4j.createFromArray(y).reshape(count, classes)
+        };
+    }
+}
