@@ -11,7 +11,12 @@ import dev.sparklamb.optim.LarsConfig;
 import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DeviceSettings;
+import dev.sparklamb.spark.config.DeviceType;
+import dev.sparklamb.spark.config.LambSettings;
+import dev.sparklamb.spark.config.LearningRateScaling;
+import dev.sparklamb.spark.config.ModelPreset;
 import dev.sparklamb.spark.config.RunConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,18 +36,23 @@ class ConfigLoaderTest {
         return (ConfigurationException) e;
     }
 
+    static LambSettings lamb(RunConfig c) {
+        assertThat(c.optimizer()).isInstanceOf(LambSettings.class);
+        return (LambSettings) c.optimizer();
+    }
+
     @Test
     void defaultsFileLoadsIntoTheDocumentedValues() {
         RunConfig c = load("");
         assertThat(c.output()).isEqualTo("runs/spark-lamb");
         assertThat(c.seed()).isEqualTo(12345L);
-        assertThat(c.model().preset()).isEqualTo("mlp");
+        assertThat(c.model().preset()).isEqualTo(ModelPreset.MLP);
         assertThat(c.model().configFile()).isEmpty();
         assertThat(c.model().inputSize()).isEqualTo(784);
         assertThat(c.model().classes()).isEqualTo(10);
         assertThat(c.data().train()).isEmpty();
         assertThat(c.data().hasTest()).isFalse();
-        assertThat(c.data().format()).isEqualTo("parquet");
+        assertThat(c.data().format()).isEqualTo(DataFormat.PARQUET);
         assertThat(c.data().featuresColumn()).isEqualTo("features");
         assertThat(c.data().labelColumn()).isEqualTo("label");
         assertThat(c.data().partitions()).isZero();
@@ -55,13 +65,14 @@ class ConfigLoaderTest {
         assertThat(c.training().allReduceFanIn()).isEqualTo(8);
         assertThat(c.optimizer().name()).isEqualTo("lamb");
         assertThat(c.optimizer().baseBatch()).isEqualTo(512L);
-        assertThat(c.optimizer().scaling()).isEqualTo("sqrt");
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
-        assertThat(Double.isNaN(c.optimizer().epsilon())).as("epsilon null -> optimizer's own default").isTrue();
+        assertThat(c.optimizer().scaling()).isEqualTo(LearningRateScaling.SQRT);
+        assertThat(lamb(c).layerAdaptation().exclude()).isEmpty();
+        assertThat(lamb(c).epsilon()).as("epsilon null -> optimizer's own default").isEmpty();
+        assertThat(c.optimizer().weightDecay().rate()).as("weight-decay null -> optimizer's own default").isEmpty();
         assertThat(c.spark().master()).isEqualTo("local[*]");
         assertThat(c.spark().appName()).isEqualTo("spark-lamb");
         assertThat(c.device()).isEqualTo(DeviceSettings.DEFAULT);
-        assertThat(c.device().type()).isEqualTo("auto");
+        assertThat(c.device().type()).isEqualTo(DeviceType.AUTO);
         assertThat(c.device().cpuFallback()).isFalse();
         assertThat(c.device().gpuResource()).isEqualTo("gpu");
     }
@@ -261,15 +272,15 @@ class ConfigLoaderTest {
     void fileWinsOverTheDefaults() {
         RunConfig c = load("spark-lamb.optimizer.exclude-from-weight-decay = [\"_b$\"]\nspark-lamb.optimizer.epsilon = 1e-7");
         assertThat(c.optimizer().excludeFromWeightDecay()).containsExactly("_b$");
-        assertThat(c.optimizer().epsilon()).isEqualTo(1e-7);
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
+        assertThat(lamb(c).epsilon()).hasValue(1e-7);
+        assertThat(lamb(c).layerAdaptation().exclude()).isEmpty();
     }
 
     @Test
     void overrideCanSetAListAndAQuotedUri() {
         RunConfig c = load("", "spark-lamb.optimizer.exclude-from-layer-adaptation=[\"_b$\", \"norm\"]",
                 "spark-lamb.data.train=\"hdfs://namenode:8020/data/train\"");
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).hasValue(List.of("_b$", "norm"));
+        assertThat(lamb(c).layerAdaptation().exclude()).hasValue(List.of("_b$", "norm"));
         assertThat(c.data().train()).isEqualTo("hdfs://namenode:8020/data/train");
     }
 

@@ -35,8 +35,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * tm.history();                                                // per-step loss, learning rate, trust ratios
  * }</pre>
  *
- * <p>Each {@code fit} is one complete run of the configured {@link LambTrainingMasterBuilder#epochs epochs} (or
- * {@link LambTrainingMasterBuilder#maxSteps steps}): it starts from the network's current parameters, with fresh optimizer state and a
+ * <p>Each {@code fit} is one complete run of the configured {@link Builder#epochs epochs} (or
+ * {@link Builder#maxSteps steps}): it starts from the network's current parameters, with fresh optimizer state and a
  * warmup/decay schedule over that run's steps, and writes the trained parameters back into the network. Call it once
  * with {@code epochs(n)} rather than n times. DL4J's updater in the network's configuration is not used.
  *
@@ -62,9 +62,21 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
         this.config = java.util.Objects.requireNonNull(config, "config");
     }
 
-    /** The options, each validated by the settings records when {@link LambTrainingMasterBuilder#build()} is called. */
-    public static LambTrainingMasterBuilder builder() {
-        return new LambTrainingMasterBuilder();
+    /** The options, each validated by the settings records when {@link Builder#build()} is called. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of a {@link LambTrainingMaster}; every option is described in {@link LambTrainingMasterBuilder}. */
+    public static final class Builder extends LambTrainingMasterBuilder<Builder> {
+
+        private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
+        }
     }
 
     /** The training master {@link #toJson()} describes. */

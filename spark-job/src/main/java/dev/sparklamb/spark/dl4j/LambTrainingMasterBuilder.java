@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * Options of a {@link LambTrainingMaster} ({@link LambTrainingMaster#builder()}). Each option is a key of
+ * Options of a {@link LambTrainingMaster}: what {@link LambTrainingMaster.Builder} ({@link LambTrainingMaster#builder()})
+ * sets. Each option is a key of
  * {@code conf/spark-lamb-defaults.conf}, where its default and meaning are documented; the exceptions are
  * {@link #epochs} (default {@value LambTrainingMaster#DEFAULT_EPOCHS}, one pass per fit) and {@link #microBatch}
  * (default: the configuration's, capped at the global batch).
@@ -26,7 +27,7 @@ import java.util.OptionalDouble;
  * other than its default, such as {@code momentum} with LAMB or {@code trustRatioClamp} with AdamW), is refused with a
  * {@link ConfigurationException}. A choice that is not one of its values is refused when it is set.
  */
-public final class LambTrainingMasterBuilder {
+public abstract class LambTrainingMasterBuilder<B extends LambTrainingMasterBuilder<B>> {
 
     private final RunConfig defaults = ConfigLoader.fromConfig(com.typesafe.config.ConfigFactory.empty());
     private final OptimizerValues o = defaults.optimizer().values();
@@ -63,176 +64,179 @@ public final class LambTrainingMasterBuilder {
     LambTrainingMasterBuilder() {
     }
 
+    /** This builder, as its own type ({@link LambTrainingMaster.Builder}). */
+    abstract B self();
+
     /** Examples per global step over all partitions ({@code training.global-batch}). */
-    public LambTrainingMasterBuilder globalBatch(int examples) {
+    public B globalBatch(int examples) {
         this.globalBatch = examples;
-        return this;
+        return self();
     }
 
     /** Largest forward/backward pass per replica; shares are accumulated ({@code training.micro-batch}). */
-    public LambTrainingMasterBuilder microBatch(int examples) {
+    public B microBatch(int examples) {
         this.microBatch = examples;
-        return this;
+        return self();
     }
 
     /** Passes over the RDD per fit ({@code training.epochs}). */
-    public LambTrainingMasterBuilder epochs(int epochs) {
+    public B epochs(int epochs) {
         this.epochs = epochs;
-        return this;
+        return self();
     }
 
     /** Stop after this many steps when fewer than the epochs give; 0: no limit ({@code training.max-steps}). */
-    public LambTrainingMasterBuilder maxSteps(long steps) {
+    public B maxSteps(long steps) {
         this.maxSteps = steps;
-        return this;
+        return self();
     }
 
     /** Seeds the example-to-partition assignment and every epoch's order ({@code seed}); the network's init is its own. */
-    public LambTrainingMasterBuilder seed(long seed) {
+    public B seed(long seed) {
         this.seed = seed;
-        return this;
+        return self();
     }
 
     /** Model replicas working in parallel; 0: Spark's default parallelism ({@code data.partitions}). */
-    public LambTrainingMasterBuilder partitions(int partitions) {
+    public B partitions(int partitions) {
         this.partitions = partitions;
-        return this;
+        return self();
     }
 
     /** {@code lamb} (default), {@code lars}, {@code adamw} or {@code adam} ({@code optimizer.name}). */
-    public LambTrainingMasterBuilder optimizer(String name) {
+    public B optimizer(String name) {
         return optimizer(choice("optimizer", OptimizerKind.class, name));
     }
 
     /** The optimizer ({@code optimizer.name}). */
-    public LambTrainingMasterBuilder optimizer(OptimizerKind kind) {
+    public B optimizer(OptimizerKind kind) {
         this.optimizer = kind;
-        return this;
+        return self();
     }
 
     /** Peak learning rate at {@link #learningRateBaseBatch} examples per step ({@code optimizer.learning-rate.base}). */
-    public LambTrainingMasterBuilder learningRate(double base) {
+    public B learningRate(double base) {
         this.learningRate = base;
-        return this;
+        return self();
     }
 
     /** The batch size {@link #learningRate} is given for ({@code optimizer.learning-rate.base-batch}). */
-    public LambTrainingMasterBuilder learningRateBaseBatch(long examples) {
+    public B learningRateBaseBatch(long examples) {
         this.learningRateBaseBatch = examples;
-        return this;
+        return self();
     }
 
     /** {@code sqrt} (the LAMB paper's), {@code linear} or {@code none} ({@code optimizer.learning-rate.scaling}). */
-    public LambTrainingMasterBuilder learningRateScaling(String scaling) {
+    public B learningRateScaling(String scaling) {
         return learningRateScaling(choice("learningRateScaling", LearningRateScaling.class, scaling));
     }
 
     /** How the peak learning rate follows the global batch ({@code optimizer.learning-rate.scaling}). */
-    public LambTrainingMasterBuilder learningRateScaling(LearningRateScaling scaling) {
+    public B learningRateScaling(LearningRateScaling scaling) {
         this.scaling = scaling;
-        return this;
+        return self();
     }
 
     /** Linear warmup over this fraction of the steps ({@code optimizer.learning-rate.warmup-fraction}). */
-    public LambTrainingMasterBuilder warmupFraction(double fraction) {
+    public B warmupFraction(double fraction) {
         this.warmupFraction = fraction;
-        return this;
+        return self();
     }
 
     /** Weight decay ({@code optimizer.weight-decay}); not set: the optimizer's own default. */
-    public LambTrainingMasterBuilder weightDecay(double decay) {
+    public B weightDecay(double decay) {
         this.weightDecay = OptionalDouble.of(decay);
-        return this;
+        return self();
     }
 
     /** Regexes searched in parameter names such as {@code 0_b} ({@code optimizer.exclude-from-weight-decay}). */
-    public LambTrainingMasterBuilder excludeFromWeightDecay(String... regexes) {
+    public B excludeFromWeightDecay(String... regexes) {
         this.excludeFromWeightDecay = list("excludeFromWeightDecay", regexes);
-        return this;
+        return self();
     }
 
     /** Regexes for tensors that use trust ratio 1; LAMB and LARS ({@code optimizer.exclude-from-layer-adaptation}). */
-    public LambTrainingMasterBuilder excludeFromLayerAdaptation(String... regexes) {
+    public B excludeFromLayerAdaptation(String... regexes) {
         this.excludeFromLayerAdaptation = Optional.of(list("excludeFromLayerAdaptation", regexes));
-        return this;
+        return self();
     }
 
     /** Also exclude batch normalization's gamma and beta ({@code optimizer.exclude-batch-norm}). */
-    public LambTrainingMasterBuilder excludeBatchNorm(boolean exclude) {
+    public B excludeBatchNorm(boolean exclude) {
         this.excludeBatchNorm = exclude;
-        return this;
+        return self();
     }
 
     /** First-moment decay; LAMB, AdamW, Adam ({@code optimizer.beta1}). */
-    public LambTrainingMasterBuilder beta1(double beta) {
+    public B beta1(double beta) {
         this.beta1 = beta;
-        return this;
+        return self();
     }
 
     /** Second-moment decay; LAMB, AdamW, Adam ({@code optimizer.beta2}). */
-    public LambTrainingMasterBuilder beta2(double beta) {
+    public B beta2(double beta) {
         this.beta2 = beta;
-        return this;
+        return self();
     }
 
     /** Added to the square root of the second moment; LAMB, AdamW, Adam ({@code optimizer.epsilon}). */
-    public LambTrainingMasterBuilder epsilon(double epsilon) {
+    public B epsilon(double epsilon) {
         this.epsilon = OptionalDouble.of(epsilon);
-        return this;
+        return self();
     }
 
     /** Divide the moments by {@code 1 - beta^t}; LAMB only ({@code optimizer.bias-correction}). */
-    public LambTrainingMasterBuilder biasCorrection(boolean correct) {
+    public B biasCorrection(boolean correct) {
         this.biasCorrection = correct;
-        return this;
+        return self();
     }
 
     /** Momentum; LARS only ({@code optimizer.momentum}). */
-    public LambTrainingMasterBuilder momentum(double momentum) {
+    public B momentum(double momentum) {
         this.momentum = momentum;
-        return this;
+        return self();
     }
 
     /** Trust coefficient (eta); LARS only ({@code optimizer.trust-coefficient}). */
-    public LambTrainingMasterBuilder trustCoefficient(double eta) {
+    public B trustCoefficient(double eta) {
         this.trustCoefficient = eta;
-        return this;
+        return self();
     }
 
     /** Clip the global gradient norm to this before each step; 0: off ({@code optimizer.max-gradient-norm}). */
-    public LambTrainingMasterBuilder maxGradientNorm(double norm) {
+    public B maxGradientNorm(double norm) {
         this.maxGradientNorm = norm;
-        return this;
+        return self();
     }
 
     /** Bounds for the trust ratio; LAMB and LARS ({@code optimizer.trust-ratio-min}, {@code -max}). */
-    public LambTrainingMasterBuilder trustRatioClamp(double min, double max) {
+    public B trustRatioClamp(double min, double max) {
         this.trustRatioMin = min;
         this.trustRatioMax = max;
-        return this;
+        return self();
     }
 
     /** Partitions summed per node of the gradient all-reduce tree ({@code training.all-reduce-fan-in}). */
-    public LambTrainingMasterBuilder allReduceFanIn(int fanIn) {
+    public B allReduceFanIn(int fanIn) {
         this.allReduceFanIn = fanIn;
-        return this;
+        return self();
     }
 
     /** {@code "tree"} or {@code "sharded"} ({@code training.all-reduce}; the result is the same, bitwise). */
-    public LambTrainingMasterBuilder allReduce(String mode) {
+    public B allReduce(String mode) {
         return allReduce(choice("allReduce", AllReduceMode.class, mode));
     }
 
     /** How gradients are summed and the optimizer applied ({@code training.all-reduce}). */
-    public LambTrainingMasterBuilder allReduce(AllReduceMode mode) {
+    public B allReduce(AllReduceMode mode) {
         this.allReduce = mode;
-        return this;
+        return self();
     }
 
     /** Number of optimizer shards with {@code allReduce("sharded")} ({@code training.shards}; 0: one per partition). */
-    public LambTrainingMasterBuilder shards(int shards) {
+    public B shards(int shards) {
         this.shards = shards;
-        return this;
+        return self();
     }
 
     /**
