@@ -17,7 +17,11 @@ import java.util.Set;
 /**
  * Loads a run's HOCON configuration over the documented defaults ({@code conf/spark-lamb-defaults.conf}, packaged
  * as the classpath resource {@value #DEFAULTS_RESOURCE}) into a validated {@link RunConfig}. Unknown keys, wrong
- * types and out-of-range values fail with a {@link ConfigurationException} naming the key's full path.
+ * types and out-of-range values fail with a {@link ConfigurationException} naming the key's full path. This class
+ * reads types (and the ranges of the model, checkpoint, lease and spark sections); the closed choices are parsed by
+ * their enums, and the ranges of the training, data-partition and optimizer keys, and which optimizer uses which key,
+ * are checked by the settings records themselves ({@link TrainingSettings}, {@link DataSettings},
+ * {@link OptimizerValues#settings()}), so that a {@link RunConfig} built in code obeys the same rules.
  */
 public final class ConfigLoader {
 
@@ -130,7 +134,7 @@ public final class ConfigLoader {
                 DataFormat.parse(c.getString(DataFormat.KEY)),
                 nonEmpty(c, "data.features-column"),
                 nonEmpty(c, "data.label-column"),
-                atLeast(c, "data.partitions", 0));
+                integer(c, "data.partitions"));
 
         TrainingSettings training = new TrainingSettings(
                 integer(c, "training.global-batch"),
@@ -210,10 +214,6 @@ public final class ConfigLoader {
 
     private static int atLeast(Config c, String key, int min) {
         return (int) atLeastLong(c, key, min, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    }
-
-    private static long atLeastLong(Config c, String key, long min) {
-        return atLeastLong(c, key, min, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     /** An integer key of a type whose range is {@code [typeMin, typeMax]}, which must be at least {@code min}. */
