@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ModelSettings;
+import dev.sparklamb.spark.config.OptimizerKind;
+import dev.sparklamb.spark.config.OptimizerValues;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.MnistImporter;
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -368,11 +372,47 @@ class BadInputTest {
     void unknownPresetInARunConfigBuiltByCode() {
         RunConfig valid = config(parquet(DATA.frame(spark), "train"));
         ModelSettings m = valid.model();
-        RunConfig bad = new RunConfig(valid.output(), valid.seed(),
-                new ModelSettings("resnet", "", m.inputHeight(), m.inputWidth(), m.inputChannels(), m.classes()),
-                valid.data(), valid.training(), valid.optimizer(), valid.spark(), valid.checkpoint());
-        Throwable e = fails(bad, "spark-lamb.model.preset", "resnet");
-        assertThat(e).isInstanceOf(ConfigurationException.class);
+        Throwable e = catchThrowable(() -> new ModelSettings("resnet", "", m.inputHeight(), m.inputWidth(), m.inputChannels(), m.classes()));
+        assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.model.preset")
+                .hasMessageContaining("expected one of [mlp, lenet, resnet-mini], got 'resnet'");
+        assertThat(out).doesNotExist();
+    }
+
+    /**
+     * A key the chosen optimizer does not use (set to anything but its default) is refused, naming the key, its value
+     * and the optimizer, before anything is written.
+     */
+    @ParameterizedTest(name = "{0} with {1}")
+    @CsvSource(delimiter = '|', value = {
+            "optimizer.momentum = 0.95                         | lamb  | spark-lamb.optimizer.momentum = 0.95",
+            "optimizer.trust-coefficient = 0.001               | lamb  | spark-lamb.optimizer.trust-coefficient = 0.001",
+            "optimizer.momentum = 0.5                          | adamw | spark-lamb.optimizer.momentum = 0.5",
+            "optimizer.trust-coefficient = 2                   | adam  | spark-lamb.optimizer.trust-coefficient = 2.0",
+            "optimizer.beta1 = 0.8                             | lars  | spark-lamb.optimizer.beta1 = 0.8",
+            "optimizer.beta2 = 0.99                            | lars  | spark-lamb.optimizer.beta2 = 0.99",
+            "optimizer.epsilon = 1e-6                          | lars  | spark-lamb.optimizer.epsilon = 1.0E-6",
+            "optimizer.bias-correction = false                 | lars  | spark-lamb.optimizer.bias-correction = false",
+            "optimizer.bias-correction = false                 | adamw | spark-lamb.optimizer.bias-correction = false",
+            "optimizer.bias-correction = false                 | adam  | spark-lamb.optimizer.bias-correction = false",
+            "optimizer.exclude-from-layer-adaptation = [\"_b$\"] | adamw | spark-lamb.optimizer.exclude-from-layer-adaptation = [_b$]",
+            "optimizer.trust-ratio-min = 0.01                  | adam  | spark-lamb.optimizer.trust-ratio-min = 0.01",
+            "optimizer.trust-ratio-max = 10                    | adamw | spark-lamb.optimizer.trust-ratio-max = 10.0"})
+    void keyTheOptimizerDoesNotUse(String setting, String optimizer, String shown) {
+        Throwable e = catchThrowable(() -> config("file:///not-read", "optimizer.name=" + optimizer, setting));
+        assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining(shown)
+                .hasMessageContaining("not used by optimizer " + optimizer + " (spark-lamb.optimizer.name = " + optimizer + ")");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void keyTheOptimizerDoesNotUseInValuesBuiltByCode() {
+        OptimizerValues d = OptimizerValues.defaults();
+        OptimizerValues momentumForLamb = new OptimizerValues(OptimizerKind.LAMB, d.baseLearningRate(), d.baseBatch(), d.scaling(),
+                d.warmupFraction(), d.decayPower(), d.endLearningRate(), d.weightDecay(), d.excludeFromWeightDecay(),
+                d.excludeFromLayerAdaptation(), d.maxGradientNorm(), d.trustRatioMin(), d.trustRatioMax(), d.beta1(), d.beta2(),
+                d.epsilon(), d.biasCorrection(), 0.95, d.trustCoefficient(), d.excludeBatchNorm());
+        assertThat(catchThrowable(momentumForLamb::settings)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("spark-lamb.optimizer.momentum = 0.95 (default 0.9; used by [lars]): not used by optimizer lamb");
     }
 
     @Test

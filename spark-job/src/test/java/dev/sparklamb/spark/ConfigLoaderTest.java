@@ -11,7 +11,12 @@ import dev.sparklamb.optim.LarsConfig;
 import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DeviceSettings;
+import dev.sparklamb.spark.config.DeviceType;
+import dev.sparklamb.spark.config.LambSettings;
+import dev.sparklamb.spark.config.LearningRateScaling;
+import dev.sparklamb.spark.config.ModelPreset;
 import dev.sparklamb.spark.config.RunConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,18 +36,23 @@ class ConfigLoaderTest {
         return (ConfigurationException) e;
     }
 
+    static LambSettings lamb(RunConfig c) {
+        assertThat(c.optimizer()).isInstanceOf(LambSettings.class);
+        return (LambSettings) c.optimizer();
+    }
+
     @Test
     void defaultsFileLoadsIntoTheDocumentedValues() {
         RunConfig c = load("");
         assertThat(c.output()).isEqualTo("runs/spark-lamb");
         assertThat(c.seed()).isEqualTo(12345L);
-        assertThat(c.model().preset()).isEqualTo("mlp");
+        assertThat(c.model().preset()).isEqualTo(ModelPreset.MLP);
         assertThat(c.model().configFile()).isEmpty();
         assertThat(c.model().inputSize()).isEqualTo(784);
         assertThat(c.model().classes()).isEqualTo(10);
         assertThat(c.data().train()).isEmpty();
         assertThat(c.data().hasTest()).isFalse();
-        assertThat(c.data().format()).isEqualTo("parquet");
+        assertThat(c.data().format()).isEqualTo(DataFormat.PARQUET);
         assertThat(c.data().featuresColumn()).isEqualTo("features");
         assertThat(c.data().labelColumn()).isEqualTo("label");
         assertThat(c.data().partitions()).isZero();
@@ -55,13 +65,14 @@ class ConfigLoaderTest {
         assertThat(c.training().allReduceFanIn()).isEqualTo(8);
         assertThat(c.optimizer().name()).isEqualTo("lamb");
         assertThat(c.optimizer().baseBatch()).isEqualTo(512L);
-        assertThat(c.optimizer().scaling()).isEqualTo("sqrt");
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
-        assertThat(Double.isNaN(c.optimizer().epsilon())).as("epsilon null -> optimizer's own default").isTrue();
+        assertThat(c.optimizer().scaling()).isEqualTo(LearningRateScaling.SQRT);
+        assertThat(lamb(c).layerAdaptation().exclude()).isEmpty();
+        assertThat(lamb(c).epsilon()).as("epsilon null -> optimizer's own default").isEmpty();
+        assertThat(c.optimizer().weightDecay().rate()).as("weight-decay null -> optimizer's own default").isEmpty();
         assertThat(c.spark().master()).isEqualTo("local[*]");
         assertThat(c.spark().appName()).isEqualTo("spark-lamb");
         assertThat(c.device()).isEqualTo(DeviceSettings.DEFAULT);
-        assertThat(c.device().type()).isEqualTo("auto");
+        assertThat(c.device().type()).isEqualTo(DeviceType.AUTO);
         assertThat(c.device().cpuFallback()).isFalse();
         assertThat(c.device().gpuResource()).isEqualTo("gpu");
     }
@@ -261,15 +272,15 @@ class ConfigLoaderTest {
     void fileWinsOverTheDefaults() {
         RunConfig c = load("spark-lamb.optimizer.exclude-from-weight-decay = [\"_b$\"]\nspark-lamb.optimizer.epsilon = 1e-7");
         assertThat(c.optimizer().excludeFromWeightDecay()).containsExactly("_b$");
-        assertThat(c.optimizer().epsilon()).isEqualTo(1e-7);
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).isEmpty();
+        assertThat(lamb(c).epsilon()).hasValue(1e-7);
+        assertThat(lamb(c).layerAdaptation().exclude()).isEmpty();
     }
 
     @Test
     void overrideCanSetAListAndAQuotedUri() {
         RunConfig c = load("", "spark-lamb.optimizer.exclude-from-layer-adaptation=[\"_b$\", \"norm\"]",
                 "spark-lamb.data.train=\"hdfs://namenode:8020/data/train\"");
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).hasValue(List.of("_b$", "norm"));
+        assertThat(lamb(c).layerAdaptation().exclude()).hasValue(List.of("_b$", "norm"));
         assertThat(c.data().train()).isEqualTo("hdfs://namenode:8020/data/train");
     }
 
@@ -314,6 +325,61 @@ class ConfigLoaderTest {
         assertThat(lars.excludeFromLayerAdaptation()).isEqualTo(reference.excludeFromLayerAdaptation());
         assertThat(lars.trustRatioClamp()).isEqualTo(reference.trustRatioClamp());
         assertThat(lars.maxGradientNorm()).isEqualTo(reference.maxGradientNorm());
+    }
+
+    @Test
+    void everyKeyTheOptimizerUsesReachesOptimizerCore() {
+        LambConfig lamb = (LambConfig) load("", "spark-lamb.optimizer.bias-correction=false", "spark-lamb.optimizer.trust-ratio-min=0.1",
+                "spark-lamb.optimizer.trust-ratio-max=5", "spark-lamb.optimizer.max-gradient-norm=1").optimizer().create(100, 8192);
+        assertThat(lamb.biasCorrection()).isFalse();
+        assertThat(lamb.trustRatioClamp()).hasValue(new dev.sparklamb.optim.TrustRatioClamp(0.1, 5));
+        assertThat(lamb.maxGradientNorm()).hasValue(1.0);
+        LarsConfig lars = (LarsConfig) load("spark-lamb.optimizer { name = lars, momentum = 0.8, trust-coefficient = 0.02, "
+                + "exclude-from-layer-adaptation = [\"_b$\"], weight-decay = 0.001 }").optimizer().create(100, 8192);
+        assertThat(lars.momentum()).isEqualTo(0.8);
+        assertThat(lars.trustCoefficient()).isEqualTo(0.02);
+        assertThat(lars.excludeFromLayerAdaptation()).hasValue(List.of("_b$"));
+        assertThat(lars.weightDecay()).isEqualTo(0.001);
+        AdamWConfig adamw = (AdamWConfig) load("spark-lamb.optimizer { name = adamw, beta1 = 0.8, epsilon = 1e-7, weight-decay = 0 }")
+                .optimizer().create(100, 8192);
+        assertThat(adamw.beta1()).isEqualTo(0.8);
+        assertThat(adamw.epsilon()).isEqualTo(1e-7);
+        assertThat(adamw.weightDecay()).isZero();
+    }
+
+    /** The rule for "set": a value equal to the defaults file's is the same as leaving the key out, wherever it is written. */
+    @Test
+    void aKeyTheOptimizerDoesNotUseMayBeWrittenWithItsDefault() {
+        assertThat(load("spark-lamb.optimizer { name = lamb, momentum = 0.9, trust-coefficient = 1.0 }").optimizer()).isInstanceOf(LambSettings.class);
+        assertThat(load("", "spark-lamb.optimizer.name=adamw", "spark-lamb.optimizer.bias-correction=true",
+                "spark-lamb.optimizer.trust-ratio-max=0", "spark-lamb.optimizer.exclude-from-layer-adaptation=null").optimizer())
+                .isInstanceOf(dev.sparklamb.spark.config.AdamWSettings.class);
+        assertThat(rejected("", "spark-lamb.optimizer.name=adam", "spark-lamb.optimizer.exclude-from-layer-adaptation=[]").getMessage())
+                .as("an empty list is not the default null").contains("spark-lamb.optimizer.exclude-from-layer-adaptation = []")
+                .contains("not used by optimizer adam");
+        assertThat(rejected("spark-lamb.optimizer { name = lars, beta1 = 0.8, momentum = 0.95, epsilon = 1e-9 }").getMessage())
+                .as("every unused key is named; momentum is LARS's own")
+                .contains("spark-lamb.optimizer.beta1 = 0.8", "spark-lamb.optimizer.epsilon = 1.0E-9", "not used by optimizer lars")
+                .doesNotContain("momentum");
+    }
+
+    /**
+     * checkpoint.RunFingerprint hashes the optimizer settings' text: it is the text of the untyped settings record that
+     * preceded the typed ones, so checkpoints written before still resume.
+     */
+    @Test
+    void optimizerSettingsTextIsTheOneCheckpointFingerprintsWereMadeOf() {
+        assertThat(load("").optimizer().toString()).isEqualTo("OptimizerSettings[name=lamb, baseLearningRate=0.001, baseBatch=512, "
+                + "scaling=sqrt, warmupFraction=0.1, decayPower=1.0, endLearningRate=0.0, weightDecay=NaN, excludeFromWeightDecay=[], "
+                + "excludeFromLayerAdaptation=Optional.empty, maxGradientNorm=0.0, trustRatioMin=0.0, trustRatioMax=0.0, beta1=0.9, "
+                + "beta2=0.999, epsilon=NaN, biasCorrection=true, momentum=0.9, trustCoefficient=1.0, excludeBatchNorm=true]");
+        assertThat(load("spark-lamb.optimizer { name = lars, weight-decay = 0.01, exclude-from-weight-decay = [\"_b$\"], "
+                + "exclude-from-layer-adaptation = [\"_b$\", norm], momentum = 0.8 }").optimizer().toString())
+                .isEqualTo("OptimizerSettings[name=lars, baseLearningRate=0.001, baseBatch=512, scaling=sqrt, warmupFraction=0.1, "
+                        + "decayPower=1.0, endLearningRate=0.0, weightDecay=0.01, excludeFromWeightDecay=[_b$], "
+                        + "excludeFromLayerAdaptation=Optional[[_b$, norm]], maxGradientNorm=0.0, trustRatioMin=0.0, trustRatioMax=0.0, "
+                        + "beta1=0.9, beta2=0.999, epsilon=NaN, biasCorrection=true, momentum=0.8, trustCoefficient=1.0, "
+                        + "excludeBatchNorm=true]");
     }
 
     @Test

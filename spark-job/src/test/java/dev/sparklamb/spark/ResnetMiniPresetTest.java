@@ -42,7 +42,7 @@ class ResnetMiniPresetTest {
     @Test
     void configSelectsThePresetWhichMapsFlatImagesToClassProbabilities() throws Exception {
         RunConfig c = ConfigLoader.load("spark-lamb.model.preset = \"resnet-mini\"", "test.conf", List.of());
-        assertThat(c.model().preset()).isEqualTo("resnet-mini");
+        assertThat(c.model().preset()).isEqualTo(dev.sparklamb.spark.config.ModelPreset.RESNET_MINI);
         ModelSpec spec = ModelFactory.spec(c.model(), c.seed(), new Configuration());
         assertThat(spec.graph()).isTrue();
         assertThat(spec.name()).isEqualTo("resnet-mini");
@@ -80,7 +80,7 @@ class ResnetMiniPresetTest {
     @Test
     void fashionConfExcludesBiasesAndBatchNormalizationTensorsFromWeightDecayButNoWeights() throws Exception {
         RunConfig c = fashionConf();
-        assertThat(c.model().preset()).isEqualTo("resnet-mini");
+        assertThat(c.model().preset()).isEqualTo(dev.sparklamb.spark.config.ModelPreset.RESNET_MINI);
         assertThat(c.training().globalBatch()).isEqualTo(4096);
         assertThat(c.training().microBatch()).isEqualTo(256);
         assertThat(c.training().epochs()).isEqualTo(20);

@@ -11,12 +11,17 @@ import com.typesafe.config.ConfigValue;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
  * Loads a run's HOCON configuration over the documented defaults ({@code conf/spark-lamb-defaults.conf}, packaged
  * as the classpath resource {@value #DEFAULTS_RESOURCE}) into a validated {@link RunConfig}. Unknown keys, wrong
- * types and out-of-range values fail with a {@link ConfigurationException} naming the key's full path.
+ * types and out-of-range values fail with a {@link ConfigurationException} naming the key's full path. This class
+ * reads types (and the ranges of the model, checkpoint, lease and spark sections); the closed choices are parsed by
+ * their enums, and the ranges of the training, data-partition and optimizer keys, and which optimizer uses which key,
+ * are checked by the settings records themselves ({@link TrainingSettings}, {@link DataSettings},
+ * {@link OptimizerValues#settings()}), so that a {@link RunConfig} built in code obeys the same rules.
  */
 public final class ConfigLoader {
 
@@ -114,7 +119,7 @@ public final class ConfigLoader {
         long seed = wholeNumber(c, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
 
         ModelSettings model = new ModelSettings(
-                oneOf(c, "model.preset", List.of("mlp", "lenet", "resnet-mini")),
+                ModelPreset.parse(c.getString(ModelPreset.KEY)),
                 c.getString(ROOT + "model.config-file"),
                 positiveInt(c, "model.input-height"),
                 positiveInt(c, "model.input-width"),
@@ -126,60 +131,27 @@ public final class ConfigLoader {
         DataSettings data = new DataSettings(
                 c.getString(ROOT + "data.train"),
                 c.getString(ROOT + "data.test"),
-                oneOf(c, "data.format", List.of("parquet", "csv")),
+                DataFormat.parse(c.getString(DataFormat.KEY)),
                 nonEmpty(c, "data.features-column"),
                 nonEmpty(c, "data.label-column"),
-                atLeast(c, "data.partitions", 0));
+                integer(c, "data.partitions"));
 
-        int globalBatch = positiveInt(c, "training.global-batch");
-        int microBatch = positiveInt(c, "training.micro-batch");
-        if (microBatch > globalBatch) {
-            throw new ConfigurationException(ROOT + "training.micro-batch (" + microBatch + ") must not exceed " + ROOT
-                    + "training.global-batch (" + globalBatch + ")");
-        }
-        TrainingSettings training = new TrainingSettings(globalBatch, microBatch,
-                positiveInt(c, "training.epochs"),
-                atLeastLong(c, "training.max-steps", 0),
-                atLeastLong(c, "training.eval-every-steps", 0),
-                positiveDouble(c, "training.progress-every-seconds"),
-                atLeast(c, "training.all-reduce-fan-in", 2),
-                atLeast(c, "training.max-consecutive-bad-steps", 0),
-                oneOf(c, "training.all-reduce", TrainingSettings.ALL_REDUCE),
-                atLeast(c, "training.shards", 0),
-                atLeast(c, "training.batch-norm-group", 0));
-        if (training.batchNormGroup() > microBatch) {
-            throw new ConfigurationException(ROOT + "training.batch-norm-group (" + training.batchNormGroup() + ") must not exceed " + ROOT
-                    + "training.micro-batch (" + microBatch + "): a group is normalised in one forward pass, which the micro-batch bounds");
-        }
+        TrainingSettings training = new TrainingSettings(
+                integer(c, "training.global-batch"),
+                integer(c, "training.micro-batch"),
+                integer(c, "training.epochs"),
+                wholeNumber(c, "training.max-steps", Long.MIN_VALUE, Long.MAX_VALUE),
+                wholeNumber(c, "training.eval-every-steps", Long.MIN_VALUE, Long.MAX_VALUE),
+                c.getDouble(ROOT + "training.progress-every-seconds"),
+                integer(c, "training.all-reduce-fan-in"),
+                integer(c, "training.max-consecutive-bad-steps"),
+                AllReduceMode.parse(c.getString(AllReduceMode.KEY)),
+                integer(c, "training.shards"),
+                integer(c, "training.batch-norm-group"));
 
-        OptimizerSettings optimizer = new OptimizerSettings(
-                oneOf(c, "optimizer.name", OptimizerSettings.NAMES),
-                positiveDouble(c, "optimizer.learning-rate.base"),
-                atLeastLong(c, "optimizer.learning-rate.base-batch", 1),
-                oneOf(c, "optimizer.learning-rate.scaling", List.of("sqrt", "linear", "none")),
-                inRange(c, "optimizer.learning-rate.warmup-fraction", 0, 1, true),
-                nonNegative(c, "optimizer.learning-rate.decay-power"),
-                nonNegative(c, "optimizer.learning-rate.end"),
-                c.getIsNull(ROOT + "optimizer.weight-decay") ? Double.NaN : nonNegative(c, "optimizer.weight-decay"),
-                regexList(c, "optimizer.exclude-from-weight-decay"),
-                c.getIsNull(ROOT + "optimizer.exclude-from-layer-adaptation") ? Optional.empty()
-                        : Optional.of(regexList(c, "optimizer.exclude-from-layer-adaptation")),
-                nonNegative(c, "optimizer.max-gradient-norm"),
-                nonNegative(c, "optimizer.trust-ratio-min"),
-                nonNegative(c, "optimizer.trust-ratio-max"),
-                inRange(c, "optimizer.beta1", 0, 1, false),
-                inRange(c, "optimizer.beta2", 0, 1, false),
-                c.getIsNull(ROOT + "optimizer.epsilon") ? Double.NaN : positiveDouble(c, "optimizer.epsilon"),
-                c.getBoolean(ROOT + "optimizer.bias-correction"),
-                inRange(c, "optimizer.momentum", 0, 1, false),
-                positiveDouble(c, "optimizer.trust-coefficient"),
-                c.getBoolean(ROOT + "optimizer.exclude-batch-norm"));
-        if (optimizer.trustRatioMin() > optimizer.trustRatioMax()) {
-            throw new ConfigurationException(ROOT + "optimizer.trust-ratio-min (" + optimizer.trustRatioMin() + ") must not exceed "
-                    + ROOT + "optimizer.trust-ratio-max (" + optimizer.trustRatioMax() + ")");
-        }
+        OptimizerSettings optimizer = optimizerValues(c).settings();
         try {
-            optimizer.create(1, globalBatch);
+            optimizer.create(1, training.globalBatch());
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(ROOT + "optimizer: " + e.getMessage(), e);
         }
@@ -187,7 +159,7 @@ public final class ConfigLoader {
         SparkSettings spark = new SparkSettings(nonEmpty(c, "spark.master"), nonEmpty(c, "spark.app-name"));
         CheckpointSettings checkpoint = new CheckpointSettings(atLeast(c, "checkpoint.every-steps", 0), atLeast(c, "checkpoint.keep", 1),
                 c.getString(ROOT + "checkpoint.dir"));
-        DeviceSettings device = new DeviceSettings(oneOf(c, "device.type", DeviceSettings.TYPES), c.getBoolean(ROOT + "device.cpu-fallback"),
+        DeviceSettings device = new DeviceSettings(DeviceType.parse(c.getString(DeviceType.KEY)), c.getBoolean(ROOT + "device.cpu-fallback"),
                 nonEmpty(c, "device.gpu-resource"));
         LeaseSettings lease = new LeaseSettings(atLeast(c, "lease.timeout-seconds", 1));
         return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
@@ -201,12 +173,39 @@ public final class ConfigLoader {
         return v;
     }
 
-    private static String oneOf(Config c, String key, List<String> allowed) {
-        String v = c.getString(ROOT + key);
-        if (!allowed.contains(v)) {
-            throw new ConfigurationException(ROOT + key + ": expected one of " + allowed + ", got '" + v + "'");
-        }
-        return v;
+    /**
+     * Every {@code spark-lamb.optimizer} key of {@code c} (a resolved configuration with every key), type-checked; the
+     * ranges and which keys the chosen optimizer uses are checked by {@link OptimizerValues#settings()}.
+     */
+    static OptimizerValues optimizerValues(Config c) {
+        String o = ROOT + "optimizer.";
+        return new OptimizerValues(
+                OptimizerKind.parse(c.getString(OptimizerKind.KEY)),
+                c.getDouble(o + "learning-rate.base"),
+                wholeNumber(c, "optimizer.learning-rate.base-batch", Long.MIN_VALUE, Long.MAX_VALUE),
+                LearningRateScaling.parse(c.getString(LearningRateScaling.KEY)),
+                c.getDouble(o + "learning-rate.warmup-fraction"),
+                c.getDouble(o + "learning-rate.decay-power"),
+                c.getDouble(o + "learning-rate.end"),
+                c.getIsNull(o + "weight-decay") ? OptionalDouble.empty() : OptionalDouble.of(c.getDouble(o + "weight-decay")),
+                c.getStringList(o + "exclude-from-weight-decay"),
+                c.getIsNull(o + "exclude-from-layer-adaptation") ? Optional.empty()
+                        : Optional.of(c.getStringList(o + "exclude-from-layer-adaptation")),
+                c.getDouble(o + "max-gradient-norm"),
+                c.getDouble(o + "trust-ratio-min"),
+                c.getDouble(o + "trust-ratio-max"),
+                c.getDouble(o + "beta1"),
+                c.getDouble(o + "beta2"),
+                c.getIsNull(o + "epsilon") ? OptionalDouble.empty() : OptionalDouble.of(c.getDouble(o + "epsilon")),
+                c.getBoolean(o + "bias-correction"),
+                c.getDouble(o + "momentum"),
+                c.getDouble(o + "trust-coefficient"),
+                c.getBoolean(o + "exclude-batch-norm"));
+    }
+
+    /** An int key; its range is the record's to check. */
+    private static int integer(Config c, String key) {
+        return (int) wholeNumber(c, key, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     private static int positiveInt(Config c, String key) {
@@ -215,10 +214,6 @@ public final class ConfigLoader {
 
     private static int atLeast(Config c, String key, int min) {
         return (int) atLeastLong(c, key, min, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    }
-
-    private static long atLeastLong(Config c, String key, long min) {
-        return atLeastLong(c, key, min, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     /** An integer key of a type whose range is {@code [typeMin, typeMax]}, which must be at least {@code min}. */
@@ -272,41 +267,5 @@ public final class ConfigLoader {
             throw new ConfigurationException(path + ": " + text + " is out of range; expected an integer in [" + lo + ", " + hi + "]" + where);
         }
         return whole.longValueExact();
-    }
-
-    private static double positiveDouble(Config c, String key) {
-        double v = c.getDouble(ROOT + key);
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new ConfigurationException(ROOT + key + " must be a finite number > 0, got " + v);
-        }
-        return v;
-    }
-
-    private static double nonNegative(Config c, String key) {
-        double v = c.getDouble(ROOT + key);
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new ConfigurationException(ROOT + key + " must be a finite number >= 0, got " + v);
-        }
-        return v;
-    }
-
-    private static double inRange(Config c, String key, double lo, double hi, boolean hiInclusive) {
-        double v = c.getDouble(ROOT + key);
-        if (!(v >= lo && (hiInclusive ? v <= hi : v < hi))) {
-            throw new ConfigurationException(ROOT + key + " must be in [" + lo + ", " + hi + (hiInclusive ? "]" : ")") + ", got " + v);
-        }
-        return v;
-    }
-
-    private static List<String> regexList(Config c, String key) {
-        List<String> list = c.getStringList(ROOT + key);
-        for (String r : list) {
-            try {
-                java.util.regex.Pattern.compile(r);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new ConfigurationException(ROOT + key + ": '" + r + "' is not a valid regular expression: " + e.getDescription());
-            }
-        }
-        return List.copyOf(list);
     }
 }

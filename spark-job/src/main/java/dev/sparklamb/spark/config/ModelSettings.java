@@ -5,21 +5,27 @@ import java.io.Serializable;
 /**
  * Which network to train.
  *
- * @param preset     built-in architecture name ({@code mlp}, {@code lenet}, {@code resnet-mini}); ignored when
+ * @param preset     built-in architecture; ignored when
  *                   {@code configFile} is set
  * @param configFile DL4J configuration JSON path, or empty
  * @param initFrom   a DL4J model zip (any Hadoop URI) whose parameters a fresh run starts from, or empty
  * @param freeze     regexes searched in tensor names: matching tensors are frozen (never trained)
  */
-public record ModelSettings(String preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes,
+public record ModelSettings(ModelPreset preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes,
                             String initFrom, java.util.List<String> freeze) implements Serializable {
 
     public ModelSettings {
+        java.util.Objects.requireNonNull(preset, ModelPreset.KEY);
         freeze = java.util.List.copyOf(freeze);
     }
 
-    /** A network trained from its own initialisation, nothing frozen. */
+    /** With the preset as written in a configuration ({@code "mlp"}, ...), nothing frozen. */
     public ModelSettings(String preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes) {
+        this(ModelPreset.parse(preset), configFile, inputHeight, inputWidth, inputChannels, classes);
+    }
+
+    /** A network trained from its own initialisation, nothing frozen. */
+    public ModelSettings(ModelPreset preset, String configFile, int inputHeight, int inputWidth, int inputChannels, int classes) {
         this(preset, configFile, inputHeight, inputWidth, inputChannels, classes, "", java.util.List.of());
     }
 

@@ -7,20 +7,21 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * Every key of a run's configuration with the value the run actually uses ({@code spark-lamb.training.epochs = 2}),
  * taken from a {@link RunConfig}: each record component is a key, named in kebab case under its section (the
- * learning-rate keys of {@link OptimizerSettings} are mapped by name). Values are HOCON text, so {@link #render()} is
+ * optimizer section is {@link OptimizerValues}, every key whichever optimizer, its learning-rate keys mapped by name). Values are HOCON text, so {@link #render()} is
  * itself a configuration file that reproduces the run. A run keeps it next to its checkpoints, and a resume compares
  * it with its own ({@link ResumeChanges}).
  */
 public final class ResolvedConfiguration {
 
     private static final String ROOT = "spark-lamb";
-    /** Components of {@link OptimizerSettings} whose key is not their kebab-case name. */
+    /** Components of {@link OptimizerValues} whose key is not their kebab-case name. */
     private static final Map<String, String> RENAMED = Map.of(
             "optimizer.base-learning-rate", "optimizer.learning-rate.base",
             "optimizer.base-batch", "optimizer.learning-rate.base-batch",
@@ -96,6 +97,9 @@ public final class ResolvedConfiguration {
                 throw new IllegalStateException("reading " + c, e);
             }
             String key = prefix.isEmpty() ? kebab(c.getName()) : prefix + "." + kebab(c.getName());
+            if (v instanceof OptimizerSettings optimizer) {
+                v = optimizer.values(); // every optimizer key, whichever optimizer
+            }
             if (v instanceof Record nested) {
                 addRecord(values, key, nested);
             } else {
@@ -111,8 +115,8 @@ public final class ResolvedConfiguration {
         if (v instanceof Optional<?> o) {
             return o.isPresent() ? hocon(o.get()) : "null";
         }
-        if (v instanceof Double d) {
-            return d.isNaN() ? "null" : d.toString(); // NaN stands for null (the optimizer's own default)
+        if (v instanceof OptionalDouble o) {
+            return o.isPresent() ? Double.toString(o.getAsDouble()) : "null"; // empty: the optimizer's own default
         }
         if (v instanceof Number || v instanceof Boolean) {
             return v.toString();

@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.data;
 
+import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DataSettings;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class DatasetReader {
         requireDataAt(path, what);
         Dataset<Row> df;
         try {
-            df = settings.format().equals("csv")
+            df = settings.format() == DataFormat.CSV
                     ? spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path)
                     : spark.read().parquet(path);
         } catch (Exception e) { // SparkException is checked but undeclared in Scala code
@@ -83,7 +84,7 @@ public final class DatasetReader {
                 .withColumn(ORDER_COLUMN, functions.monotonically_increasing_id())
                 .orderBy(FILE_COLUMN, BLOCK_COLUMN, ORDER_COLUMN)
                 .drop(BLOCK_COLUMN, ORDER_COLUMN);
-        RowDecoder decoder = settings.format().equals("csv") && !hasColumn(df, settings.featuresColumn())
+        RowDecoder decoder = settings.format() == DataFormat.CSV && !hasColumn(df, settings.featuresColumn())
                 ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
                 : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), settings.labelColumn(), FILE_COLUMN,
                 featureCount, classes);
@@ -145,7 +146,7 @@ public final class DatasetReader {
 
     /** On a failed read of a Parquet directory, tries its files one by one to name the first unreadable one. */
     private String firstUnreadableFile(String path) {
-        if (!settings.format().equals("parquet")) {
+        if (settings.format() != DataFormat.PARQUET) {
             return "";
         }
         try {

@@ -48,8 +48,8 @@ public final class DeviceSelection {
                     + "to a fraction such as 0.5 to let tasks share a GPU");
         }
         return switch (settings.type()) {
-            case DeviceSettings.CPU -> cpu(assigned, backend, resource);
-            case DeviceSettings.GPU -> {
+            case CPU -> cpu(assigned, backend, resource);
+            case GPU -> {
                 if (assigned.isEmpty()) {
                     throw noGpuAssigned("spark-lamb.device.type = gpu", resource, localMode);
                 }

@@ -3,6 +3,7 @@ package dev.sparklamb.spark.dl4j;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.ModelPreset;
 import dev.sparklamb.spark.config.ModelSettings;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
@@ -41,7 +42,7 @@ final class DropInTraining {
         MinibatchExamples.Shape shape = MinibatchExamples.shapeOfFirst(data, unpacker, what);
         network.requireFits(shape.features(), shape.classes());
         RunConfig config = new RunConfig(options.output(), options.seed(),
-                new ModelSettings("mlp", "", 1, shape.features(), 1, shape.classes()), options.data(), options.training(),
+                new ModelSettings(ModelPreset.MLP, "", 1, shape.features(), 1, shape.classes()), options.data(), options.training(),
                 options.optimizer(), options.spark(), options.checkpoint());
         SparkSession spark = SparkSession.builder().getOrCreate(); // the session over jsc's context (there is one per JVM)
         CachedExamples train = MinibatchExamples.cache(spark, data, unpacker, shape, config.data().partitions(), config.seed(), what);

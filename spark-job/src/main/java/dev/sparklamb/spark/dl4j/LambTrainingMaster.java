@@ -1,20 +1,10 @@
 package dev.sparklamb.spark.dl4j;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigRenderOptions;
-import dev.sparklamb.spark.config.ConfigLoader;
-import dev.sparklamb.spark.config.ConfigurationException;
-import dev.sparklamb.spark.config.OptimizerSettings;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.MinibatchExamples;
 import dev.sparklamb.spark.output.StepMetrics;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.DoubleConsumer;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -32,8 +22,6 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * DL4J's {@link TrainingMaster}, backed by spark-lamb's synchronous data-parallel trainer: existing
@@ -63,51 +51,37 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
 
     /** One pass over the RDD per {@code fit}, as with DL4J's own training masters. */
     public static final int DEFAULT_EPOCHS = 1;
-    private static final String ROOT = "spark-lamb";
-    /** The configuration sections that a training master uses; the others (model, data paths, output) come from DL4J. */
-    private static final List<String> SECTIONS = List.of("seed", "data.partitions", "training", "optimizer");
-
-    private final Config options;
-    private final RunConfig config;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LambTrainingMaster.class);
 
+    private final RunConfig config;
     private volatile List<StepMetrics> history = List.of();
     private final java.util.concurrent.atomic.AtomicInteger fits = new java.util.concurrent.atomic.AtomicInteger();
 
-    private LambTrainingMaster(Config options) {
-        this.options = options;
-        try {
-            this.config = ConfigLoader.fromConfig(options);
-        } catch (ConfigurationException e) {
-            throw new ConfigurationException("LambTrainingMaster: " + e.getMessage(), e);
-        }
+    /** A master that trains with {@code config}'s seed, partitions, training and optimizer sections. */
+    LambTrainingMaster(RunConfig config) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
     }
 
+    /** The options, each validated by the settings records when {@link Builder#build()} is called. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** Options of a {@link LambTrainingMaster}; every option is described in {@link LambTrainingMasterBuilder}. */
+    public static final class Builder extends LambTrainingMasterBuilder<Builder> {
+
+        private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
+        }
+    }
+
     /** The training master {@link #toJson()} describes. */
     public static LambTrainingMaster fromJson(String json) {
-        Config parsed;
-        try {
-            parsed = ConfigFactory.parseString(json);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("LambTrainingMaster.fromJson: not valid JSON: " + e.getMessage(), e);
-        }
-        Set<String> allowed = Set.of("seed", "data", "training", "optimizer");
-        boolean shaped;
-        try {
-            shaped = parsed.root().keySet().equals(Set.of(ROOT)) && allowed.containsAll(parsed.getObject(ROOT).keySet())
-                    && (!parsed.hasPath(ROOT + ".data") || parsed.getObject(ROOT + ".data").keySet().equals(Set.of("partitions")));
-        } catch (ConfigException.WrongType e) {
-            shaped = false;
-        }
-        if (!shaped) {
-            throw new IllegalArgumentException("LambTrainingMaster.fromJson: expected one object '" + ROOT + "' holding only "
-                    + SECTIONS + " (as toJson() writes), got " + parsed.root().render(ConfigRenderOptions.concise()));
-        }
-        return new LambTrainingMaster(parsed);
+        return new LambTrainingMaster(TrainingMasterJson.fromJson(json));
     }
 
     /** The validated settings this master trains with (seed, partitions, training and optimizer sections). */
@@ -249,203 +223,17 @@ public final class LambTrainingMaster implements TrainingMaster<TrainingResult, 
     /** Every setting in effect (defaults included), as JSON that {@link #fromJson(String)} reads back. */
     @Override
     public String toJson() {
-        Config effective = options.withFallback(ConfigLoader.defaults()).resolve();
-        Config shown = ConfigFactory.empty();
-        for (String section : SECTIONS) {
-            String path = ROOT + "." + section;
-            shown = shown.withValue(path, effective.getValue(path));
-        }
-        return shown.root().render(ConfigRenderOptions.concise().setFormatted(true));
+        return TrainingMasterJson.toJson(config);
     }
 
     /** The same content as {@link #toJson()}, as YAML. */
     @Override
     public String toYaml() {
-        try {
-            return new ObjectMapper(new YAMLFactory()).writeValueAsString(new ObjectMapper().readTree(toJson()));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("could not convert the settings to YAML: " + e.getMessage(), e);
-        }
+        return TrainingMasterJson.toYaml(config);
     }
 
     @Override
     public String toString() {
         return "LambTrainingMaster" + toJson().replaceAll("\\s+", "");
-    }
-
-    /**
-     * Options of a {@link LambTrainingMaster}, validated as they are set (an {@link IllegalArgumentException} names the
-     * option and what it accepts). Each option is a key of {@code conf/spark-lamb-defaults.conf}, where its default and
-     * meaning are documented; the exceptions are {@link #epochs} (default {@value LambTrainingMaster#DEFAULT_EPOCHS}, one pass per fit) and
-     * {@link #microBatch} (default: the configuration's, capped at the global batch).
-     */
-    public static final class Builder {
-
-        private final Map<String, Object> values = new LinkedHashMap<>();
-
-        private Builder() {
-            values.put("training.epochs", DEFAULT_EPOCHS);
-        }
-
-        /** Examples per global step over all partitions ({@code training.global-batch}). */
-        public Builder globalBatch(int examples) {
-            return set("globalBatch", "training.global-batch", examples, examples >= 1, ">= 1");
-        }
-
-        /** Largest forward/backward pass per replica; shares are accumulated ({@code training.micro-batch}). */
-        public Builder microBatch(int examples) {
-            return set("microBatch", "training.micro-batch", examples, examples >= 1, ">= 1");
-        }
-
-        /** Passes over the RDD per fit ({@code training.epochs}). */
-        public Builder epochs(int epochs) {
-            return set("epochs", "training.epochs", epochs, epochs >= 1, ">= 1");
-        }
-
-        /** Stop after this many steps when fewer than the epochs give; 0: no limit ({@code training.max-steps}). */
-        public Builder maxSteps(long steps) {
-            return set("maxSteps", "training.max-steps", steps, steps >= 0, ">= 0");
-        }
-
-        /** Seeds the example-to-partition assignment and every epoch's order ({@code seed}); the network's init is its own. */
-        public Builder seed(long seed) {
-            return set("seed", "seed", seed, true, "any");
-        }
-
-        /** Model replicas working in parallel; 0: Spark's default parallelism ({@code data.partitions}). */
-        public Builder partitions(int partitions) {
-            return set("partitions", "data.partitions", partitions, partitions >= 0, ">= 0");
-        }
-
-        /** {@code lamb} (default), {@code lars}, {@code adamw} or {@code adam} ({@code optimizer.name}). */
-        public Builder optimizer(String name) {
-            return set("optimizer", "optimizer.name", name, OptimizerSettings.NAMES.contains(name), "one of " + OptimizerSettings.NAMES);
-        }
-
-        /** Peak learning rate at {@link #learningRateBaseBatch} examples per step ({@code optimizer.learning-rate.base}). */
-        public Builder learningRate(double base) {
-            return set("learningRate", "optimizer.learning-rate.base", base, base > 0 && Double.isFinite(base), "a finite number > 0");
-        }
-
-        /** The batch size {@link #learningRate} is given for ({@code optimizer.learning-rate.base-batch}). */
-        public Builder learningRateBaseBatch(long examples) {
-            return set("learningRateBaseBatch", "optimizer.learning-rate.base-batch", examples, examples >= 1, ">= 1");
-        }
-
-        /** {@code sqrt} (the LAMB paper's), {@code linear} or {@code none} ({@code optimizer.learning-rate.scaling}). */
-        public Builder learningRateScaling(String scaling) {
-            return set("learningRateScaling", "optimizer.learning-rate.scaling", scaling, List.of("sqrt", "linear", "none").contains(scaling),
-                    "one of [sqrt, linear, none]");
-        }
-
-        /** Linear warmup over this fraction of the steps ({@code optimizer.learning-rate.warmup-fraction}). */
-        public Builder warmupFraction(double fraction) {
-            return set("warmupFraction", "optimizer.learning-rate.warmup-fraction", fraction, fraction >= 0 && fraction <= 1, "in [0, 1]");
-        }
-
-        /** Decoupled weight decay ({@code optimizer.weight-decay}). */
-        public Builder weightDecay(double decay) {
-            return set("weightDecay", "optimizer.weight-decay", decay, decay >= 0 && Double.isFinite(decay), "a finite number >= 0");
-        }
-
-        /** Regexes searched in parameter names such as {@code 0_b} ({@code optimizer.exclude-from-weight-decay}). */
-        public Builder excludeFromWeightDecay(String... regexes) {
-            return set("excludeFromWeightDecay", "optimizer.exclude-from-weight-decay", regexes(regexes), validRegexes(regexes),
-                    "valid regular expressions");
-        }
-
-        /** Regexes for tensors that use trust ratio 1 ({@code optimizer.exclude-from-layer-adaptation}). */
-        public Builder excludeFromLayerAdaptation(String... regexes) {
-            return set("excludeFromLayerAdaptation", "optimizer.exclude-from-layer-adaptation", regexes(regexes), validRegexes(regexes),
-                    "valid regular expressions");
-        }
-
-        /** First-moment decay ({@code optimizer.beta1}). */
-        public Builder beta1(double beta) {
-            return set("beta1", "optimizer.beta1", beta, beta >= 0 && beta < 1, "in [0, 1)");
-        }
-
-        /** Second-moment decay ({@code optimizer.beta2}). */
-        public Builder beta2(double beta) {
-            return set("beta2", "optimizer.beta2", beta, beta >= 0 && beta < 1, "in [0, 1)");
-        }
-
-        /** Added to the square root of the second moment ({@code optimizer.epsilon}). */
-        public Builder epsilon(double epsilon) {
-            return set("epsilon", "optimizer.epsilon", epsilon, epsilon > 0 && Double.isFinite(epsilon), "a finite number > 0");
-        }
-
-        /** Clip the global gradient norm to this before each step; 0: off ({@code optimizer.max-gradient-norm}). */
-        public Builder maxGradientNorm(double norm) {
-            return set("maxGradientNorm", "optimizer.max-gradient-norm", norm, norm >= 0 && Double.isFinite(norm), "a finite number >= 0");
-        }
-
-        /** Bounds for the trust ratio ({@code optimizer.trust-ratio-min}, {@code -max}). */
-        public Builder trustRatioClamp(double min, double max) {
-            if (!(min >= 0 && max >= min && Double.isFinite(max))) {
-                throw new IllegalArgumentException("LambTrainingMaster.Builder.trustRatioClamp: expected finite 0 <= min <= max, got min "
-                        + min + ", max " + max);
-            }
-            values.put("optimizer.trust-ratio-min", min);
-            values.put("optimizer.trust-ratio-max", max);
-            return this;
-        }
-
-        /** Partitions summed per node of the gradient all-reduce tree ({@code training.all-reduce-fan-in}). */
-        public Builder allReduceFanIn(int fanIn) {
-            return set("allReduceFanIn", "training.all-reduce-fan-in", fanIn, fanIn >= 2, ">= 2");
-        }
-
-        /** {@code "tree"} or {@code "sharded"} ({@code training.all-reduce}; the result is the same, bitwise). */
-        public Builder allReduce(String mode) {
-            return set("allReduce", "training.all-reduce", mode, dev.sparklamb.spark.config.TrainingSettings.ALL_REDUCE.contains(mode),
-                    "one of " + dev.sparklamb.spark.config.TrainingSettings.ALL_REDUCE);
-        }
-
-        /** Number of optimizer shards with {@code allReduce("sharded")} ({@code training.shards}; 0: one per partition). */
-        public Builder shards(int shards) {
-            return set("shards", "training.shards", shards, shards >= 0, ">= 0");
-        }
-
-        public LambTrainingMaster build() {
-            Map<String, Object> all = new LinkedHashMap<>(values);
-            int globalBatch = (Integer) all.getOrDefault("training.global-batch", ConfigLoader.defaults().getInt(ROOT + ".training.global-batch"));
-            int defaultMicro = ConfigLoader.defaults().getInt(ROOT + ".training.micro-batch");
-            Object micro = all.putIfAbsent("training.micro-batch", Math.min(defaultMicro, globalBatch));
-            if (micro != null && (Integer) micro > globalBatch) {
-                throw new IllegalArgumentException("LambTrainingMaster.Builder.microBatch: " + micro + " must not exceed globalBatch ("
-                        + globalBatch + ")");
-            }
-            Map<String, Object> prefixed = new LinkedHashMap<>();
-            all.forEach((key, value) -> prefixed.put(ROOT + "." + key, value));
-            return new LambTrainingMaster(ConfigFactory.parseMap(prefixed, "LambTrainingMaster.Builder"));
-        }
-
-        private Builder set(String option, String key, Object value, boolean valid, String expected) {
-            if (!valid) {
-                throw new IllegalArgumentException("LambTrainingMaster.Builder." + option + ": expected " + expected + ", got "
-                        + (value instanceof List<?> l ? l : value));
-            }
-            values.put(key, value);
-            return this;
-        }
-
-        private static List<String> regexes(String... regexes) {
-            return regexes == null ? null : java.util.Arrays.asList(regexes);
-        }
-
-        private static boolean validRegexes(String... regexes) {
-            if (regexes == null) {
-                return false;
-            }
-            for (String r : regexes) {
-                try {
-                    java.util.regex.Pattern.compile(r);
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

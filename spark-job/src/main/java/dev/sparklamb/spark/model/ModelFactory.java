@@ -36,11 +36,9 @@ public final class ModelFactory {
             return fromFile(settings.configFile(), hadoop);
         }
         return switch (settings.preset()) {
-            case "mlp" -> ModelSpec.of(mlp(settings, seed), "mlp");
-            case "lenet" -> ModelSpec.of(lenet(settings, seed), "lenet");
-            case "resnet-mini" -> ModelSpec.of(resnetMini(settings, seed), "resnet-mini");
-            default -> throw new ConfigurationException("spark-lamb.model.preset: expected one of [mlp, lenet, resnet-mini], got '"
-                    + settings.preset() + "'");
+            case MLP -> ModelSpec.of(mlp(settings, seed), "mlp");
+            case LENET -> ModelSpec.of(lenet(settings, seed), "lenet");
+            case RESNET_MINI -> ModelSpec.of(resnetMini(settings, seed), "resnet-mini");
         };
     }
 

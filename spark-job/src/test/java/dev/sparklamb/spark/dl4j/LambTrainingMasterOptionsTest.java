@@ -2,15 +2,22 @@ package dev.sparklamb.spark.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.LambSettings;
+import dev.sparklamb.spark.config.LearningRateScaling;
 import dev.sparklamb.spark.config.RunConfig;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The training master's options, settings round trip and refusals that need no Spark job. */
 class LambTrainingMasterOptionsTest {
@@ -43,19 +50,21 @@ class LambTrainingMasterOptionsTest {
         assertThat(c.training().shards()).isEqualTo(3);
         assertThat(c.seed()).isEqualTo(9);
         assertThat(c.data().partitions()).isEqualTo(4);
-        assertThat(c.optimizer().baseLearningRate()).isEqualTo(0.02);
-        assertThat(c.optimizer().baseBatch()).isEqualTo(256);
-        assertThat(c.optimizer().scaling()).isEqualTo("none");
-        assertThat(c.optimizer().warmupFraction()).isEqualTo(0.25);
-        assertThat(c.optimizer().weightDecay()).isEqualTo(0.01);
-        assertThat(c.optimizer().excludeFromWeightDecay()).containsExactly("_b$");
-        assertThat(c.optimizer().excludeFromLayerAdaptation()).contains(List.of("_b$", "^0_"));
-        assertThat(c.optimizer().beta1()).isEqualTo(0.8);
-        assertThat(c.optimizer().beta2()).isEqualTo(0.99);
-        assertThat(c.optimizer().epsilon()).isEqualTo(1e-7);
-        assertThat(c.optimizer().maxGradientNorm()).isEqualTo(1.0);
-        assertThat(c.optimizer().trustRatioMin()).isEqualTo(0.01);
-        assertThat(c.optimizer().trustRatioMax()).isEqualTo(10.0);
+        assertThat(c.optimizer()).isInstanceOf(LambSettings.class);
+        LambSettings lamb = (LambSettings) c.optimizer();
+        assertThat(lamb.baseLearningRate()).isEqualTo(0.02);
+        assertThat(lamb.baseBatch()).isEqualTo(256);
+        assertThat(lamb.scaling()).isEqualTo(LearningRateScaling.NONE);
+        assertThat(lamb.learningRate().warmupFraction()).isEqualTo(0.25);
+        assertThat(lamb.weightDecay().rate()).hasValue(0.01);
+        assertThat(lamb.excludeFromWeightDecay()).containsExactly("_b$");
+        assertThat(lamb.layerAdaptation().exclude()).contains(List.of("_b$", "^0_"));
+        assertThat(lamb.beta1()).isEqualTo(0.8);
+        assertThat(lamb.beta2()).isEqualTo(0.99);
+        assertThat(lamb.epsilon()).hasValue(1e-7);
+        assertThat(lamb.maxGradientNorm()).isEqualTo(1.0);
+        assertThat(lamb.layerAdaptation().trustRatioMin()).isEqualTo(0.01);
+        assertThat(lamb.layerAdaptation().trustRatioMax()).isEqualTo(10.0);
     }
 
     @Test
@@ -64,32 +73,80 @@ class LambTrainingMasterOptionsTest {
     }
 
     @Test
-    void badOptionsNameTheOptionAndWhatItAccepts() {
-        assertThatThrownBy(() -> LambTrainingMaster.builder().globalBatch(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("LambTrainingMaster.Builder.globalBatch: expected >= 1, got 0");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().globalBatch(64).microBatch(128).build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("LambTrainingMaster.Builder.microBatch: 128 must not exceed globalBatch (64)");
+    void badChoicesAreRefusedWhenSetNamingTheOptionAndWhatItAccepts() {
         assertThatThrownBy(() -> LambTrainingMaster.builder().optimizer("sgd"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("LambTrainingMaster.Builder.optimizer: expected one of [lamb, lars, adamw, adam], got sgd");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().learningRate(Double.NaN))
-                .hasMessage("LambTrainingMaster.Builder.learningRate: expected a finite number > 0, got NaN");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().beta2(1.0))
-                .hasMessage("LambTrainingMaster.Builder.beta2: expected in [0, 1), got 1.0");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().warmupFraction(1.5))
-                .hasMessage("LambTrainingMaster.Builder.warmupFraction: expected in [0, 1], got 1.5");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().excludeFromWeightDecay("_b$", "(unclosed"))
-                .hasMessage("LambTrainingMaster.Builder.excludeFromWeightDecay: expected valid regular expressions, got [_b$, (unclosed]");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().trustRatioClamp(2, 1))
-                .hasMessage("LambTrainingMaster.Builder.trustRatioClamp: expected finite 0 <= min <= max, got min 2.0, max 1.0");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().partitions(-1))
-                .hasMessage("LambTrainingMaster.Builder.partitions: expected >= 0, got -1");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().allReduceFanIn(1))
-                .hasMessage("LambTrainingMaster.Builder.allReduceFanIn: expected >= 2, got 1");
         assertThatThrownBy(() -> LambTrainingMaster.builder().allReduce("ring"))
                 .hasMessage("LambTrainingMaster.Builder.allReduce: expected one of [tree, sharded], got ring");
-        assertThatThrownBy(() -> LambTrainingMaster.builder().shards(-2))
-                .hasMessage("LambTrainingMaster.Builder.shards: expected >= 0, got -2");
+        assertThatThrownBy(() -> LambTrainingMaster.builder().learningRateScaling("log"))
+                .hasMessage("LambTrainingMaster.Builder.learningRateScaling: expected one of [sqrt, linear, none], got log");
+        assertThatThrownBy(() -> LambTrainingMaster.builder().excludeFromWeightDecay((String[]) null))
+                .hasMessage("LambTrainingMaster.Builder.excludeFromWeightDecay: expected regular expressions, got null");
+    }
+
+    /** Ranges are the settings records' (the same checks and messages as a configuration file), applied by build(). */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("badValues")
+    void badValuesAreRefusedByBuildNamingTheKey(LambTrainingMaster.Builder builder, String message) {
+        assertThatThrownBy(builder::build).isInstanceOf(ConfigurationException.class).hasMessage("LambTrainingMaster: " + message);
+    }
+
+    static Stream<Arguments> badValues() {
+        return Stream.of(
+                arguments(LambTrainingMaster.builder().globalBatch(0), "spark-lamb.training.global-batch must be >= 1, got 0"),
+                arguments(LambTrainingMaster.builder().globalBatch(64).microBatch(128),
+                        "spark-lamb.training.micro-batch (128) must not exceed spark-lamb.training.global-batch (64)"),
+                arguments(LambTrainingMaster.builder().learningRate(Double.NaN),
+                        "spark-lamb.optimizer.learning-rate.base must be a finite number > 0, got NaN"),
+                arguments(LambTrainingMaster.builder().beta2(1.0), "spark-lamb.optimizer.beta2 must be in [0.0, 1.0), got 1.0"),
+                arguments(LambTrainingMaster.builder().warmupFraction(1.5),
+                        "spark-lamb.optimizer.learning-rate.warmup-fraction must be in [0.0, 1.0], got 1.5"),
+                arguments(LambTrainingMaster.builder().excludeFromWeightDecay("_b$", "(unclosed"),
+                        "spark-lamb.optimizer.exclude-from-weight-decay: '(unclosed' is not a valid regular expression: Unclosed group"),
+                arguments(LambTrainingMaster.builder().trustRatioClamp(2, 1),
+                        "spark-lamb.optimizer.trust-ratio-min (2.0) must not exceed spark-lamb.optimizer.trust-ratio-max (1.0)"),
+                arguments(LambTrainingMaster.builder().partitions(-1), "spark-lamb.data.partitions must be >= 0, got -1"),
+                arguments(LambTrainingMaster.builder().allReduceFanIn(1), "spark-lamb.training.all-reduce-fan-in must be >= 2, got 1"),
+                arguments(LambTrainingMaster.builder().shards(-2), "spark-lamb.training.shards must be >= 0, got -2"),
+                arguments(LambTrainingMaster.builder().optimizer("lars").momentum(1.0), "spark-lamb.optimizer.momentum must be in [0.0, 1.0), got 1.0"));
+    }
+
+    /** An option the chosen optimizer would ignore is refused by build(), naming the key and the optimizer. */
+    @ParameterizedTest(name = "{1} with {2}")
+    @MethodSource("inapplicableOptions")
+    void optionsTheOptimizerDoesNotUseAreRefused(LambTrainingMaster.Builder builder, String key, String optimizer) {
+        assertThatThrownBy(builder::build).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("LambTrainingMaster: spark-lamb.optimizer." + key + " = ")
+                .hasMessageContaining("not used by optimizer " + optimizer + " (spark-lamb.optimizer.name = " + optimizer + ")");
+    }
+
+    static Stream<Arguments> inapplicableOptions() {
+        return Stream.of(
+                arguments(LambTrainingMaster.builder().momentum(0.95), "momentum", "lamb"),
+                arguments(LambTrainingMaster.builder().trustCoefficient(0.001), "trust-coefficient", "lamb"),
+                arguments(LambTrainingMaster.builder().optimizer("lars").beta1(0.8), "beta1", "lars"),
+                arguments(LambTrainingMaster.builder().optimizer("lars").epsilon(1e-8), "epsilon", "lars"),
+                arguments(LambTrainingMaster.builder().optimizer("lars").biasCorrection(false), "bias-correction", "lars"),
+                arguments(LambTrainingMaster.builder().optimizer("adamw").trustRatioClamp(0.01, 10), "trust-ratio-min", "adamw"),
+                arguments(LambTrainingMaster.builder().optimizer("adamw").excludeFromLayerAdaptation("_b$"), "exclude-from-layer-adaptation",
+                        "adamw"),
+                arguments(LambTrainingMaster.builder().optimizer("adam").biasCorrection(false), "bias-correction", "adam"),
+                arguments(LambTrainingMaster.builder().optimizer("adam").momentum(0.5), "momentum", "adam"));
+    }
+
+    @Test
+    void optionsAtTheirDefaultCountAsUnsetAndTheOptimizerThatUsesThemGetsThem() {
+        assertThat(LambTrainingMaster.builder().momentum(0.9).trustCoefficient(1.0).build().configuration().optimizer())
+                .as("LAMB with momentum and trust coefficient at their defaults").isInstanceOf(LambSettings.class);
+        var lars = (dev.sparklamb.optim.LarsConfig) LambTrainingMaster.builder().optimizer("lars").momentum(0.8).trustCoefficient(0.02)
+                .trustRatioClamp(0.1, 5).build().configuration().optimizer().create(10, 8192);
+        assertThat(lars.momentum()).isEqualTo(0.8);
+        assertThat(lars.trustCoefficient()).isEqualTo(0.02);
+        assertThat(lars.trustRatioClamp()).hasValue(new dev.sparklamb.optim.TrustRatioClamp(0.1, 5));
+        var lamb = (dev.sparklamb.optim.LambConfig) LambTrainingMaster.builder().biasCorrection(false).build().configuration().optimizer()
+                .create(10, 8192);
+        assertThat(lamb.biasCorrection()).isFalse();
     }
 
     @Test

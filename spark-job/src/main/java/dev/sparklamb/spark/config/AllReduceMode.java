@@ -1,0 +1,34 @@
+package dev.sparklamb.spark.config;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** How gradients are summed and the optimizer applied each step ({@code spark-lamb.training.all-reduce}; see {@code conf/spark-lamb-defaults.conf}). */
+public enum AllReduceMode implements ConfigChoice {
+    TREE("tree"),
+    SHARDED("sharded");
+
+    /** The configuration key this choice is read from. */
+    public static final String KEY = "spark-lamb.training.all-reduce";
+
+    private final String key;
+
+    AllReduceMode(String key) {
+        this.key = key;
+    }
+
+    @JsonValue
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public String toString() {
+        return key;
+    }
+
+    /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */
+    public static AllReduceMode parse(String value) {
+        return ConfigChoice.parse(AllReduceMode.class, KEY, value);
+    }
+}

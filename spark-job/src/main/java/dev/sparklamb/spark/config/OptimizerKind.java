@@ -1,0 +1,36 @@
+package dev.sparklamb.spark.config;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Which optimizer a run uses ({@code spark-lamb.optimizer.name}; see {@code conf/spark-lamb-defaults.conf}). */
+public enum OptimizerKind implements ConfigChoice {
+    LAMB("lamb"),
+    LARS("lars"),
+    ADAMW("adamw"),
+    ADAM("adam");
+
+    /** The configuration key this choice is read from. */
+    public static final String KEY = "spark-lamb.optimizer.name";
+
+    private final String key;
+
+    OptimizerKind(String key) {
+        this.key = key;
+    }
+
+    @JsonValue
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public String toString() {
+        return key;
+    }
+
+    /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */
+    public static OptimizerKind parse(String value) {
+        return ConfigChoice.parse(OptimizerKind.class, KEY, value);
+    }
+}
