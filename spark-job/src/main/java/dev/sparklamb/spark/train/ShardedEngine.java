@@ -1,11 +1,16 @@
 package dev.sparklamb.spark.train;
 
+import dev.sparklamb.optim.Coefficients;
+import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.InvalidGradientException;
+import dev.sparklamb.optim.NormReport;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.ShardPlan;
+import dev.sparklamb.optim.ShardUpdate;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.optim.StepResult;
+import dev.sparklamb.optim.StepSizes;
 import dev.sparklamb.optim.TensorLayout;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
@@ -99,9 +104,9 @@ final class ShardedEngine implements StepEngine {
         private static final long serialVersionUID = 1L;
         final Shard shard;
         final GradientPart sum;
-        final ShardedStep.GradientReport report;
+        final GradientReport report;
 
-        Reduced(Shard shard, GradientPart sum, ShardedStep.GradientReport report) {
+        Reduced(Shard shard, GradientPart sum, GradientReport report) {
             this.shard = shard;
             this.sum = sum;
             this.report = report;
@@ -112,9 +117,9 @@ final class ShardedEngine implements StepEngine {
     static final class ReduceReport implements Serializable {
         private static final long serialVersionUID = 1L;
         final GradientPart scalars;
-        final ShardedStep.GradientReport report;
+        final GradientReport report;
 
-        ReduceReport(GradientPart scalars, ShardedStep.GradientReport report) {
+        ReduceReport(GradientPart scalars, GradientReport report) {
             this.scalars = scalars;
             this.report = report;
         }
@@ -124,9 +129,9 @@ final class ShardedEngine implements StepEngine {
     static final class Updated implements Serializable {
         private static final long serialVersionUID = 1L;
         final Shard shard;
-        final ShardedStep.NormReport norms;
+        final NormReport norms;
 
-        Updated(Shard shard, ShardedStep.NormReport norms) {
+        Updated(Shard shard, NormReport norms) {
             this.shard = shard;
             this.norms = norms;
         }
@@ -288,7 +293,7 @@ final class ShardedEngine implements StepEngine {
         GradientPart totals = reports.stream().filter(r -> r.report.shard() == 0).findFirst().orElseThrow().scalars;
         tasks.requireWholeBatch(totals.examples(), plan, step);
         double lr = sharded.learningRate(completedSteps);
-        ShardedStep.Coefficients k;
+        Coefficients k;
         float[] nextFixed = null;
         try {
             if (roles.hasStatistics()) {
@@ -306,20 +311,20 @@ final class ShardedEngine implements StepEngine {
         JavaRDD<Shard> next;
         if (!sharded.needsNormRound()) {
             next = reduced.map(r -> {
-                ShardedStep.ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
+                ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
                 return new Shard(r.shard.shard, u.parameters(), u.firstMoment(), u.secondMoment());
             });
             result = sharded.result(k);
             releaseWhenCurrentComputed.add(reduced);
         } else {
             JavaRDD<Updated> updated = reduced.map(r -> {
-                ShardedStep.ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
+                ShardUpdate u = ShardedStep.update(k, sp, r.shard.shard, r.sum.gradient(), r.shard.w, r.shard.m, r.shard.v);
                 return new Updated(new Shard(r.shard.shard, r.shard.w, u.firstMoment(), u.secondMoment()), u.norms());
             });
             updated.rdd().localCheckpoint();
-            List<ShardedStep.NormReport> norms = updated.map(u -> u.norms).collect();
+            List<NormReport> norms = updated.map(u -> u.norms).collect();
             reduced.unpersist(false);
-            ShardedStep.StepSizes sizes = sharded.stepSizes(k, norms);
+            StepSizes sizes = sharded.stepSizes(k, norms);
             next = updated.map(u -> new Shard(u.shard.shard, ShardedStep.apply(k, sizes, sp, u.shard.shard, u.shard.w, u.shard.m, u.shard.v),
                     u.shard.m, u.shard.v));
             result = sizes.result();
