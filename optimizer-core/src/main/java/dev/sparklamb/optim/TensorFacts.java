@@ -48,13 +48,21 @@ final class TensorFacts {
                 int i = layout.indexOf(e.getKey());
                 if (i < 0) {
                     throw new IllegalArgumentException("weightDecayOverrides names tensor '" + e.getKey()
-                            + "', which is not in the layout; expected one of " + layout.size() + " tensor names such as '"
-                            + (layout.size() > 0 ? layout.name(0) : "") + "'");
+                            + "', which is not in the layout; expected one of its " + layout.size() + " tensor names " + someNames(layout));
                 }
                 decay[i] = e.getValue();
             }
             return new TensorFacts(decay, adapted);
         }
+    }
+
+    /** Up to ten of the layout's names, for messages. */
+    private static String someNames(TensorLayout layout) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < Math.min(10, layout.size()); i++) {
+            sb.append(i == 0 ? "'" : ", '").append(layout.name(i)).append('\'');
+        }
+        return sb.append(layout.size() > 10 ? ", ...]" : "]").toString();
     }
 
     int size() {

@@ -98,7 +98,8 @@ class WeightDecayOverridesTest {
         NamedTensors params = TestTensors.randomTensors(rnd, NAMES, SHAPES, 1.0);
         TensorLayout layout = params.layout();
         assertThatThrownBy(() -> config.create().init(layout)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("weightDecayOverrides").hasMessageContaining("'dense/kernel'").hasMessageContaining("not in the layout");
+                .hasMessageContaining("weightDecayOverrides").hasMessageContaining("'dense/kernel'").hasMessageContaining("not in the layout")
+                .hasMessageContaining("'dense/W', 'dense/b'");
         OptimizerState state = factory.make(0.01, EXCLUDED, Map.of()).create().init(layout);
         NamedTensors before = TestTensors.copyOf(params);
         assertThatThrownBy(() -> config.create().step(params, TestTensors.randomTensors(rnd, NAMES, SHAPES, 0.1), state))
