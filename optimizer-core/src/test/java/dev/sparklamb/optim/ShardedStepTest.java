@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The sharded step (owners hold slices of parameters, moments and the summed gradient; a coordinator sees per-chunk
  * scalars) is bitwise the same as {@link Optimizer#step} on the whole vector, for every optimizer, with split tensors
- * (the chunked-norm path), clipping, exclusions and any report order.
+ * (the chunked-norm path), clipping, exclusions, weight-decay overrides and any report order.
  */
 class ShardedStepTest {
 
