@@ -2,12 +2,14 @@ package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
  * Adam (Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015) with optional L2 regularisation
  * coupled into the gradient ({@code g + wd w}, as in PyTorch's {@code torch.optim.Adam}).
+ *
+ * <p>Validation and the optimizer are shared with the other Adam record ({@link AdamFamily}).
  *
  * @param learningRate           default constant {@value #DEFAULT_LEARNING_RATE}
  * @param beta1                  default {@value #DEFAULT_BETA1}
@@ -16,6 +18,8 @@ import java.util.OptionalDouble;
  * @param weightDecay            L2 coefficient added to the gradient; default {@value #DEFAULT_WEIGHT_DECAY}
  * @param excludeFromWeightDecay regexes searched in tensor names; default none
  * @param maxGradientNorm        global gradient-norm clipping before the step; default none
+ * @param weightDecayOverrides   exact tensor name to its own weight-decay coefficient, applied the same way; default
+ *                               none (see {@link OptimizerConfig#weightDecayOverrides()})
  */
 public record AdamConfig(
         LearningRateSchedule learningRate,
@@ -24,7 +28,8 @@ public record AdamConfig(
         double epsilon,
         double weightDecay,
         List<String> excludeFromWeightDecay,
-        OptionalDouble maxGradientNorm) implements OptimizerConfig {
+        OptionalDouble maxGradientNorm,
+        Map<String, Double> weightDecayOverrides) implements OptimizerConfig {
 
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
     public static final double DEFAULT_BETA1 = 0.9;
@@ -33,14 +38,15 @@ public record AdamConfig(
     public static final double DEFAULT_WEIGHT_DECAY = 0.0;
 
     public AdamConfig {
-        Objects.requireNonNull(learningRate, "learningRate");
-        Hyperparameters.beta("beta1", beta1);
-        Hyperparameters.beta("beta2", beta2);
-        Hyperparameters.positive("epsilon", epsilon);
-        Hyperparameters.nonNegative("weightDecay", weightDecay);
+        AdamFamily.validate(learningRate, beta1, beta2, epsilon, weightDecay, maxGradientNorm);
         excludeFromWeightDecay = Hyperparameters.regexes("excludeFromWeightDecay", excludeFromWeightDecay);
-        Objects.requireNonNull(maxGradientNorm, "maxGradientNorm");
-        maxGradientNorm.ifPresent(v -> Hyperparameters.positive("maxGradientNorm", v));
+        weightDecayOverrides = Hyperparameters.weightDecayOverrides(weightDecayOverrides);
+    }
+
+    /** Without weight-decay overrides. */
+    public AdamConfig(LearningRateSchedule learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+               List<String> excludeFromWeightDecay, OptionalDouble maxGradientNorm) {
+        this(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, Map.of());
     }
 
     public static AdamConfig defaults() {
@@ -55,20 +61,26 @@ public record AdamConfig(
 
     @Override
     public AdamConfig withLearningRate(LearningRateSchedule schedule) {
-        return new AdamConfig(schedule, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm);
+        return new AdamConfig(schedule, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, weightDecayOverrides);
     }
 
     public AdamConfig withWeightDecay(double wd, List<String> exclude) {
-        return new AdamConfig(learningRate, beta1, beta2, epsilon, wd, exclude, maxGradientNorm);
+        return new AdamConfig(learningRate, beta1, beta2, epsilon, wd, exclude, maxGradientNorm, weightDecayOverrides);
     }
 
     public AdamConfig withMaxGradientNorm(double maxNorm) {
-        return new AdamConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, OptionalDouble.of(maxNorm));
+        return new AdamConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, OptionalDouble.of(maxNorm),
+                weightDecayOverrides);
+    }
+
+    @Override
+    public AdamConfig withWeightDecayOverrides(Map<String, Double> overrides) {
+        return new AdamConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, overrides);
     }
 
     @Override
     public Optimizer create() {
-        return new AdaptiveMomentOptimizer(this, new AdaptiveMomentRule(beta1, beta2, epsilon, true, weightDecay, 0.0,
-                excludeFromWeightDecay, false, List.of(), java.util.Optional.empty(), 1.0, maxGradientNorm));
+        return AdamFamily.create(this, AdaptiveMomentRule.Decay.COUPLED, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay,
+                maxGradientNorm, weightDecayOverrides);
     }
 }

@@ -2,13 +2,15 @@ package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
  * AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019).
  * Per tensor: Adam's bias-corrected moments, then {@code w = w - lr (m^ / (sqrt(v^) + eps) + wd w)}.
  * Defaults follow PyTorch's {@code torch.optim.AdamW}.
+ *
+ * <p>Validation and the optimizer are shared with the other Adam record ({@link AdamFamily}).
  *
  * @param learningRate           default constant {@value #DEFAULT_LEARNING_RATE}
  * @param beta1                  default {@value #DEFAULT_BETA1}
@@ -17,6 +19,8 @@ import java.util.OptionalDouble;
  * @param weightDecay            decoupled, default {@value #DEFAULT_WEIGHT_DECAY}
  * @param excludeFromWeightDecay regexes searched in tensor names; default none
  * @param maxGradientNorm        global gradient-norm clipping before the step; default none
+ * @param weightDecayOverrides   exact tensor name to its own weight-decay coefficient, applied the same way; default
+ *                               none (see {@link OptimizerConfig#weightDecayOverrides()})
  */
 public record AdamWConfig(
         LearningRateSchedule learningRate,
@@ -25,7 +29,8 @@ public record AdamWConfig(
         double epsilon,
         double weightDecay,
         List<String> excludeFromWeightDecay,
-        OptionalDouble maxGradientNorm) implements OptimizerConfig {
+        OptionalDouble maxGradientNorm,
+        Map<String, Double> weightDecayOverrides) implements OptimizerConfig {
 
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
     public static final double DEFAULT_BETA1 = 0.9;
@@ -34,14 +39,15 @@ public record AdamWConfig(
     public static final double DEFAULT_WEIGHT_DECAY = 0.01;
 
     public AdamWConfig {
-        Objects.requireNonNull(learningRate, "learningRate");
-        Hyperparameters.beta("beta1", beta1);
-        Hyperparameters.beta("beta2", beta2);
-        Hyperparameters.positive("epsilon", epsilon);
-        Hyperparameters.nonNegative("weightDecay", weightDecay);
+        AdamFamily.validate(learningRate, beta1, beta2, epsilon, weightDecay, maxGradientNorm);
         excludeFromWeightDecay = Hyperparameters.regexes("excludeFromWeightDecay", excludeFromWeightDecay);
-        Objects.requireNonNull(maxGradientNorm, "maxGradientNorm");
-        maxGradientNorm.ifPresent(v -> Hyperparameters.positive("maxGradientNorm", v));
+        weightDecayOverrides = Hyperparameters.weightDecayOverrides(weightDecayOverrides);
+    }
+
+    /** Without weight-decay overrides. */
+    public AdamWConfig(LearningRateSchedule learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+               List<String> excludeFromWeightDecay, OptionalDouble maxGradientNorm) {
+        this(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, Map.of());
     }
 
     public static AdamWConfig defaults() {
@@ -56,20 +62,26 @@ public record AdamWConfig(
 
     @Override
     public AdamWConfig withLearningRate(LearningRateSchedule schedule) {
-        return new AdamWConfig(schedule, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm);
+        return new AdamWConfig(schedule, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, weightDecayOverrides);
     }
 
     public AdamWConfig withWeightDecay(double wd, List<String> exclude) {
-        return new AdamWConfig(learningRate, beta1, beta2, epsilon, wd, exclude, maxGradientNorm);
+        return new AdamWConfig(learningRate, beta1, beta2, epsilon, wd, exclude, maxGradientNorm, weightDecayOverrides);
     }
 
     public AdamWConfig withMaxGradientNorm(double maxNorm) {
-        return new AdamWConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, OptionalDouble.of(maxNorm));
+        return new AdamWConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, OptionalDouble.of(maxNorm),
+                weightDecayOverrides);
+    }
+
+    @Override
+    public AdamWConfig withWeightDecayOverrides(Map<String, Double> overrides) {
+        return new AdamWConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, maxGradientNorm, overrides);
     }
 
     @Override
     public Optimizer create() {
-        return new AdaptiveMomentOptimizer(this, new AdaptiveMomentRule(beta1, beta2, epsilon, true, 0.0, weightDecay,
-                excludeFromWeightDecay, false, List.of(), java.util.Optional.empty(), 1.0, maxGradientNorm));
+        return AdamFamily.create(this, AdaptiveMomentRule.Decay.DECOUPLED, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay,
+                maxGradientNorm, weightDecayOverrides);
     }
 }

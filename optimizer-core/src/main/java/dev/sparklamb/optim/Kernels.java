@@ -31,26 +31,14 @@ final class Kernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Coefficients of the Adam-family update for one tensor at one step. */
-    record Moments(float gradScale, float coupledDecay, float beta1, float beta2, float oneMinusBeta1, float oneMinusBeta2,
-                   float correction1, float correction2, float epsilon, float decoupledDecay) implements java.io.Serializable {
-
-        /** Rounds each coefficient to float32 once; {@code 1 - beta} is formed in double first (1f - 0.999f is not 0.001). */
-        static Moments of(double gradScale, double coupledDecay, double beta1, double beta2, double correction1, double correction2,
-                          double epsilon, double decoupledDecay) {
-            return new Moments((float) gradScale, (float) coupledDecay, (float) beta1, (float) beta2, (float) (1.0 - beta1),
-                    (float) (1.0 - beta2), (float) correction1, (float) correction2, (float) epsilon, (float) decoupledDecay);
-        }
-    }
-
     /**
      * Updates the moment chunks {@code m}, {@code v} in place from gradient chunk {@code g} and parameter chunk
      * {@code w}, and writes {@code u = m^ / (sqrt(v^) + eps) + wd w} into {@code u}. Every array is indexed from 0 (a
      * chunk copy), so C2 vectorises the loop; the norms are taken afterwards with {@link #sumOfSquares}.
      */
-    static void updateMoments(Moments k, float[] g, float[] w, float[] m, float[] v, float[] u, int n) {
-        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = k.oneMinusBeta1, ob2 = k.oneMinusBeta2;
-        final float c1 = k.correction1, c2 = k.correction2, eps = k.epsilon, dwd = k.decoupledDecay;
+    static void updateMoments(MomentCoefficients k, float[] g, float[] w, float[] m, float[] v, float[] u, int n) {
+        final float gs = k.gradScale(), cwd = k.coupledDecay(), b1 = k.beta1(), b2 = k.beta2(), ob1 = k.oneMinusBeta1(), ob2 = k.oneMinusBeta2();
+        final float c1 = k.correction1(), c2 = k.correction2(), eps = k.epsilon(), dwd = k.decoupledDecay();
         for (int i = 0; i < n; i++) {
             float wi = w[i];
             float gi = g[i] * gs + cwd * wi;
@@ -63,8 +51,8 @@ final class Kernels {
     }
 
     /** {@code w -= stepSize * u}, recomputing {@code u} from the already updated moment chunks. */
-    static void applyUpdate(Moments k, float stepSize, float[] w, float[] m, float[] v, int n) {
-        final float c1 = k.correction1, c2 = k.correction2, eps = k.epsilon, dwd = k.decoupledDecay;
+    static void applyUpdate(MomentCoefficients k, float stepSize, float[] w, float[] m, float[] v, int n) {
+        final float c1 = k.correction1(), c2 = k.correction2(), eps = k.epsilon(), dwd = k.decoupledDecay();
         for (int i = 0; i < n; i++) {
             float wi = w[i];
             float ui = (m[i] * c1) / ((float) Math.sqrt(v[i] * c2) + eps) + dwd * wi;
@@ -73,9 +61,9 @@ final class Kernels {
     }
 
     /** One pass for optimizers without a trust ratio: moments and parameters updated together. */
-    static void updateMomentsAndApply(Moments k, float stepSize, float[] g, float[] w, float[] m, float[] v, int n) {
-        final float gs = k.gradScale, cwd = k.coupledDecay, b1 = k.beta1, b2 = k.beta2, ob1 = k.oneMinusBeta1, ob2 = k.oneMinusBeta2;
-        final float c1 = k.correction1, c2 = k.correction2, eps = k.epsilon, dwd = k.decoupledDecay;
+    static void updateMomentsAndApply(MomentCoefficients k, float stepSize, float[] g, float[] w, float[] m, float[] v, int n) {
+        final float gs = k.gradScale(), cwd = k.coupledDecay(), b1 = k.beta1(), b2 = k.beta2(), ob1 = k.oneMinusBeta1(), ob2 = k.oneMinusBeta2();
+        final float c1 = k.correction1(), c2 = k.correction2(), eps = k.epsilon(), dwd = k.decoupledDecay();
         for (int i = 0; i < n; i++) {
             float wi = w[i];
             float gi = g[i] * gs + cwd * wi;

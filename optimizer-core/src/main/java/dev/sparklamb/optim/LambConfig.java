@@ -2,6 +2,7 @@ package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -28,6 +29,9 @@ import java.util.OptionalDouble;
  * @param trustRatioClamp            bounds for the ratio (DeepSpeed's min/max coeff); default none
  * @param maxGradientNorm            clip the global gradient norm to this before the step (NVIDIA's NVLAMB
  *                                   pre-normalisation, 1.0 there); default none
+ * @param weightDecayOverrides       exact tensor name to its own decoupled weight-decay coefficient, taking precedence
+ *                                   over {@code weightDecay} and {@code excludeFromWeightDecay} for that tensor (layer
+ *                                   adaptation is unchanged); default none
  */
 public record LambConfig(
         LearningRateSchedule learningRate,
@@ -39,7 +43,8 @@ public record LambConfig(
         Optional<List<String>> excludeFromLayerAdaptation,
         boolean biasCorrection,
         Optional<TrustRatioClamp> trustRatioClamp,
-        OptionalDouble maxGradientNorm) implements OptimizerConfig {
+        OptionalDouble maxGradientNorm,
+        Map<String, Double> weightDecayOverrides) implements OptimizerConfig {
 
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
     public static final double DEFAULT_BETA1 = 0.9;
@@ -60,6 +65,15 @@ public record LambConfig(
         Objects.requireNonNull(trustRatioClamp, "trustRatioClamp");
         Objects.requireNonNull(maxGradientNorm, "maxGradientNorm");
         maxGradientNorm.ifPresent(v -> Hyperparameters.positive("maxGradientNorm", v));
+        weightDecayOverrides = Hyperparameters.weightDecayOverrides(weightDecayOverrides);
+    }
+
+    /** Without weight-decay overrides. */
+    public LambConfig(LearningRateSchedule learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+                      List<String> excludeFromWeightDecay, Optional<List<String>> excludeFromLayerAdaptation, boolean biasCorrection,
+                      Optional<TrustRatioClamp> trustRatioClamp, OptionalDouble maxGradientNorm) {
+        this(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation, biasCorrection,
+                trustRatioClamp, maxGradientNorm, Map.of());
     }
 
     /** All defaults. */
@@ -87,9 +101,17 @@ public record LambConfig(
     }
 
     @Override
+    public LambConfig withWeightDecayOverrides(Map<String, Double> overrides) {
+        return toBuilder().weightDecayOverrides(overrides).build();
+    }
+
+    @Override
     public Optimizer create() {
-        return new AdaptiveMomentOptimizer(this, new AdaptiveMomentRule(beta1, beta2, epsilon, biasCorrection, 0.0, weightDecay,
-                excludeFromWeightDecay, true, effectiveLayerAdaptationExclusions(), trustRatioClamp, 1.0, maxGradientNorm));
+        AdaptiveMomentRule rule = new AdaptiveMomentRule(beta1, beta2, epsilon, biasCorrection, AdaptiveMomentRule.Decay.DECOUPLED,
+                Optional.of(new LayerAdaptation(1.0, trustRatioClamp)));
+        TensorFacts.Recipe perTensor = new TensorFacts.Recipe(weightDecay, excludeFromWeightDecay, true,
+                effectiveLayerAdaptationExclusions(), weightDecayOverrides);
+        return new LocalOptimizer(this, new OptimizerSpec(name(), learningRate, maxGradientNorm, rule, perTensor));
     }
 
     public Builder toBuilder() {
@@ -104,6 +126,7 @@ public record LambConfig(
         b.biasCorrection = biasCorrection;
         b.trustRatioClamp = trustRatioClamp;
         b.maxGradientNorm = maxGradientNorm;
+        b.weightDecayOverrides = weightDecayOverrides;
         return b;
     }
 
@@ -119,6 +142,7 @@ public record LambConfig(
         private boolean biasCorrection = DEFAULT_BIAS_CORRECTION;
         private Optional<TrustRatioClamp> trustRatioClamp = Optional.empty();
         private OptionalDouble maxGradientNorm = OptionalDouble.empty();
+        private Map<String, Double> weightDecayOverrides = Map.of();
 
         public Builder learningRate(double constant) {
             return learningRate(LearningRateSchedule.constant(constant));
@@ -174,9 +198,15 @@ public record LambConfig(
             return this;
         }
 
+        /** Exact tensor name to its own weight-decay coefficient (see {@link OptimizerConfig#weightDecayOverrides()}). */
+        public Builder weightDecayOverrides(Map<String, Double> overrides) {
+            this.weightDecayOverrides = overrides;
+            return this;
+        }
+
         public LambConfig build() {
             return new LambConfig(learningRate, beta1, beta2, epsilon, weightDecay, excludeFromWeightDecay,
-                    excludeFromLayerAdaptation, biasCorrection, trustRatioClamp, maxGradientNorm);
+                    excludeFromLayerAdaptation, biasCorrection, trustRatioClamp, maxGradientNorm, weightDecayOverrides);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -20,6 +21,8 @@ import java.util.OptionalDouble;
  * @param excludeFromLayerAdaptation regexes; empty Optional (default) means the weight-decay list
  * @param trustRatioClamp            default none
  * @param maxGradientNorm            global gradient-norm clipping before the step; default none
+ * @param weightDecayOverrides       exact tensor name to its own weight-decay coefficient, which LARS adds inside the
+ *                                   momentum like {@code weightDecay}; default none
  */
 public record LarsConfig(
         LearningRateSchedule learningRate,
@@ -29,7 +32,8 @@ public record LarsConfig(
         List<String> excludeFromWeightDecay,
         Optional<List<String>> excludeFromLayerAdaptation,
         Optional<TrustRatioClamp> trustRatioClamp,
-        OptionalDouble maxGradientNorm) implements OptimizerConfig {
+        OptionalDouble maxGradientNorm,
+        Map<String, Double> weightDecayOverrides) implements OptimizerConfig {
 
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
     public static final double DEFAULT_MOMENTUM = 0.9;
@@ -47,6 +51,15 @@ public record LarsConfig(
         Objects.requireNonNull(trustRatioClamp, "trustRatioClamp");
         Objects.requireNonNull(maxGradientNorm, "maxGradientNorm");
         maxGradientNorm.ifPresent(v -> Hyperparameters.positive("maxGradientNorm", v));
+        weightDecayOverrides = Hyperparameters.weightDecayOverrides(weightDecayOverrides);
+    }
+
+    /** Without weight-decay overrides. */
+    public LarsConfig(LearningRateSchedule learningRate, double momentum, double trustCoefficient, double weightDecay,
+                      List<String> excludeFromWeightDecay, Optional<List<String>> excludeFromLayerAdaptation,
+                      Optional<TrustRatioClamp> trustRatioClamp, OptionalDouble maxGradientNorm) {
+        this(learningRate, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation, trustRatioClamp,
+                maxGradientNorm, Map.of());
     }
 
     public static LarsConfig defaults() {
@@ -66,31 +79,40 @@ public record LarsConfig(
     @Override
     public LarsConfig withLearningRate(LearningRateSchedule schedule) {
         return new LarsConfig(schedule, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
-                trustRatioClamp, maxGradientNorm);
+                trustRatioClamp, maxGradientNorm, weightDecayOverrides);
     }
 
     public LarsConfig withWeightDecay(double wd, List<String> exclude) {
         return new LarsConfig(learningRate, momentum, trustCoefficient, wd, exclude, excludeFromLayerAdaptation, trustRatioClamp,
-                maxGradientNorm);
+                maxGradientNorm, weightDecayOverrides);
     }
 
     public LarsConfig withTrustCoefficient(double eta) {
         return new LarsConfig(learningRate, momentum, eta, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
-                trustRatioClamp, maxGradientNorm);
+                trustRatioClamp, maxGradientNorm, weightDecayOverrides);
     }
 
     public LarsConfig withTrustRatioClamp(double min, double max) {
         return new LarsConfig(learningRate, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
-                Optional.of(new TrustRatioClamp(min, max)), maxGradientNorm);
+                Optional.of(new TrustRatioClamp(min, max)), maxGradientNorm, weightDecayOverrides);
     }
 
     public LarsConfig withMaxGradientNorm(double maxNorm) {
         return new LarsConfig(learningRate, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
-                trustRatioClamp, OptionalDouble.of(maxNorm));
+                trustRatioClamp, OptionalDouble.of(maxNorm), weightDecayOverrides);
+    }
+
+    @Override
+    public LarsConfig withWeightDecayOverrides(Map<String, Double> overrides) {
+        return new LarsConfig(learningRate, momentum, trustCoefficient, weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation,
+                trustRatioClamp, maxGradientNorm, overrides);
     }
 
     @Override
     public Optimizer create() {
-        return new LarsOptimizer(this);
+        MomentumRule rule = new MomentumRule(momentum, new LayerAdaptation(trustCoefficient, trustRatioClamp));
+        TensorFacts.Recipe perTensor = new TensorFacts.Recipe(weightDecay, excludeFromWeightDecay, true,
+                effectiveLayerAdaptationExclusions(), weightDecayOverrides);
+        return new LocalOptimizer(this, new OptimizerSpec(name(), learningRate, maxGradientNorm, rule, perTensor));
     }
 }

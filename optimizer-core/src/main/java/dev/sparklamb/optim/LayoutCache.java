@@ -1,22 +1,24 @@
 package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.kernel.ChunkPlan;
-import java.util.List;
 
-/** Remembers the chunk plan and masks of the last layout seen, so a training loop computes them once. */
+/** Remembers the chunk plan and per-tensor facts of the last layout seen, so a training loop computes them once. */
 final class LayoutCache {
 
-    record Entry(TensorLayout layout, ChunkPlan plan, TensorMask weightDecay, TensorMask layerAdaptation) {
+    record Entry(TensorLayout layout, ChunkPlan plan, TensorFacts facts) {
     }
 
+    private final TensorFacts.Recipe recipe;
     private volatile Entry last;
 
-    Entry get(TensorLayout layout, List<String> weightDecayExclusions, List<String> adaptationExclusions) {
+    LayoutCache(TensorFacts.Recipe recipe) {
+        this.recipe = recipe;
+    }
+
+    Entry get(TensorLayout layout) {
         Entry e = last;
         if (e == null || !e.layout().equals(layout)) {
-            e = new Entry(layout, new ChunkPlan(layout),
-                    TensorMask.excluding(layout, weightDecayExclusions, "excludeFromWeightDecay"),
-                    TensorMask.excluding(layout, adaptationExclusions, "excludeFromLayerAdaptation"));
+            e = new Entry(layout, new ChunkPlan(layout), recipe.resolve(layout));
             last = e;
         }
         return e;

@@ -1,6 +1,7 @@
 package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
+import java.util.Map;
 
 /**
  * Validated, immutable hyperparameters of one optimizer. Every implementation keeps its defaults as public
@@ -15,6 +16,18 @@ public sealed interface OptimizerConfig permits LambConfig, LarsConfig, AdamWCon
 
     /** The same hyperparameters with another learning-rate schedule. */
     OptimizerConfig withLearningRate(LearningRateSchedule schedule);
+
+    /**
+     * Per-tensor weight-decay coefficients by exact tensor name. For those tensors they replace the config's weight
+     * decay and its exclusion regexes; they do not change layer adaptation. Each optimizer applies them as it applies
+     * its weight decay: decoupled for LAMB and AdamW, coupled L2 added to the gradient for Adam, inside the momentum for
+     * LARS. Empty by default. A name missing from the layout fails the first {@code init}/{@code step} on it (or
+     * {@link ShardedStep#of}) with an {@link IllegalArgumentException} naming the tensor.
+     */
+    Map<String, Double> weightDecayOverrides();
+
+    /** The same hyperparameters with these weight-decay overrides (replacing any earlier ones). */
+    OptimizerConfig withWeightDecayOverrides(Map<String, Double> overrides);
 
     /** A new optimizer that applies these hyperparameters. */
     Optimizer create();

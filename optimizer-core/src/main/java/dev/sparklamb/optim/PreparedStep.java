@@ -7,34 +7,25 @@ import java.util.OptionalDouble;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Everything checked and measured before a step may write anything: layouts agree, arrays are dense float32, the
- * gradient is finite; plus the global gradient norm and the clipping factor. Construction either fails or yields a
- * step that cannot fail on its inputs any more.
+ * Everything {@link LocalOptimizer} checks and measures before a step may write anything: layouts agree, arrays are
+ * dense float32, the gradient is finite; plus the {@link GlobalNorm} (norm and clipping factor). Construction either
+ * fails or yields a step that cannot fail on its inputs any more.
  */
 final class PreparedStep {
 
     final DenseTensor[] params;
     final DenseTensor[] grads;
-    /** Global L2 norm of {@code gradientScale * g}. */
-    final double gradientNorm;
-    /** 1, or {@code maxNorm / gradientNorm} when clipping applies. */
-    final double clipScale;
-    /** What each gradient element is multiplied by: {@code gradientScale * clipScale}. */
-    final float effectiveScale;
+    final GlobalNorm norm;
 
-    private PreparedStep(DenseTensor[] params, DenseTensor[] grads, double gradientNorm, double clipScale, float effectiveScale) {
+    private PreparedStep(DenseTensor[] params, DenseTensor[] grads, GlobalNorm norm) {
         this.params = params;
         this.grads = grads;
-        this.gradientNorm = gradientNorm;
-        this.clipScale = clipScale;
-        this.effectiveScale = effectiveScale;
+        this.norm = norm;
     }
 
     static PreparedStep prepare(String optimizerName, boolean secondMoment, NamedTensors params, NamedTensors gradients, double gradientScale,
                                 OptimizerState state, OptionalDouble maxGradientNorm, ChunkPlan plan, ChunkExecutor executor) {
-        if (!(gradientScale > 0) || Double.isInfinite(gradientScale)) {
-            throw new IllegalArgumentException("gradientScale must be a finite number > 0, got " + gradientScale);
-        }
+        GlobalNorm.requireValidScale(gradientScale);
         TensorLayout layout = params.layout();
         layout.requireSameAs(gradients.layout(), "gradient");
         state.requireCompatible(optimizerName, secondMoment, layout);
@@ -58,19 +49,7 @@ final class PreparedStep {
             out[0] = Kernels.sumOfSquares(s.a, n);
         });
         double[] perTensor = plan.sumPerTensor(partial, 0);
-        double sum = 0;
-        for (int i = 0; i < perTensor.length; i++) {
-            if (!Double.isFinite(perTensor[i])) {
-                throw nonFinite(layout, i, g[i]);
-            }
-            sum += perTensor[i];
-        }
-        double norm = Math.sqrt(sum) * gradientScale;
-        double clip = 1.0;
-        if (maxGradientNorm.isPresent() && norm > maxGradientNorm.getAsDouble()) {
-            clip = maxGradientNorm.getAsDouble() / norm;
-        }
-        return new PreparedStep(p, g, norm, clip, (float) (gradientScale * clip));
+        return new PreparedStep(p, g, GlobalNorm.of(perTensor, gradientScale, maxGradientNorm, i -> nonFinite(layout, i, g[i])));
     }
 
     private static InvalidGradientException nonFinite(TensorLayout layout, int tensor, DenseTensor g) {

@@ -96,6 +96,12 @@ class ReferenceComparisonTest {
                         LambConfig.builder().learningRate(new TwoStageSchedule(
                                 LearningRateSchedule.warmupPolynomialDecay(0.01, 2, 5, 1, 0),
                                 5, LearningRateSchedule.warmupPolynomialDecay(0.005, 2, 5, 2, 0))).build(), 1),
+                named("lamb wd 0.01 excluded bias|gamma, overrides out/bias 0.2 (excluded by regex), dense/W 0, conv/W 0.05",
+                        LambConfig.builder().weightDecay(0.01).excludeFromWeightDecay(biasGamma)
+                                .weightDecayOverrides(Map.of("out/bias", 0.2, "dense/W", 0.0, "conv/W", 0.05)).build(), 1),
+                named("lamb wd 0, overrides only (unit/W 0.1, bn/gamma 0.03, zero_init/W 0.5), clip 1",
+                        LambConfig.builder().maxGradientNorm(1.0)
+                                .weightDecayOverrides(Map.of("unit/W", 0.1, "bn/gamma", 0.03, "zero_init/W", 0.5)).build(), 1),
                 named("lamb everything at once",
                         LambConfig.builder().learningRate(LearningRateSchedule.warmupPolynomialDecay(0.02, 2, 10, 1, 0.001))
                                 .beta1(0.85).beta2(0.99).epsilon(1e-5).weightDecay(0.02).excludeFromWeightDecay(biasGamma)
@@ -120,6 +126,8 @@ class ReferenceComparisonTest {
                 named("lars clamp [1.5, 4]", d.withWeightDecay(0.05, List.of()).withTrustRatioClamp(1.5, 4), 1),
                 named("lars clip 1, gradient scale 0.5", d.withMaxGradientNorm(1.0), 0.5),
                 named("lars warmup schedule", d.withLearningRate(LearningRateSchedule.warmupPolynomialDecay(0.01, 4, 10, 2, 0)), 1),
+                named("lars wd 1e-3 excluded bias|gamma, overrides out/bias 0.01, dense/W 0",
+                        d.withWeightDecay(1e-3, biasGamma).withWeightDecayOverrides(Map.of("out/bias", 0.01, "dense/W", 0.0)), 1),
                 named("lars everything at once",
                         new LarsConfig(LearningRateSchedule.warmupPolynomialDecay(0.5, 2, 10, 1, 0.01), 0.8, 0.02, 5e-3, biasGamma,
                                 Optional.of(List.of("gamma")), Optional.of(new TrustRatioClamp(0.05, 3)), OptionalDouble.of(2.0)), 0.25));
@@ -133,6 +141,11 @@ class ReferenceComparisonTest {
                 named("adamw wd 0, betas 0.5/0.9, eps 1e-6",
                         new AdamWConfig(LearningRateSchedule.constant(0.01), 0.5, 0.9, 1e-6, 0, List.of(), OptionalDouble.empty()), 1),
                 named("adamw clip 1", d.withMaxGradientNorm(1.0), 1),
+                named("adamw wd 0.1 excluded bias|gamma, overrides out/bias 0.3, dense/W 0, conv/W 0.02",
+                        d.withWeightDecay(0.1, List.of("bias", "gamma"))
+                                .withWeightDecayOverrides(Map.of("out/bias", 0.3, "dense/W", 0.0, "conv/W", 0.02)), 1),
+                named("adamw wd 0, overrides only (unit/W 0.1, bn/gamma 0.05)",
+                        d.withWeightDecay(0, List.of()).withWeightDecayOverrides(Map.of("unit/W", 0.1, "bn/gamma", 0.05)), 1),
                 named("adamw gradient scale 1/32", d, 1.0 / 32),
                 named("adamw warmup schedule", d.withLearningRate(LearningRateSchedule.warmupPolynomialDecay(0.01, 3, 10, 1, 0)), 1));
     }
@@ -143,6 +156,8 @@ class ReferenceComparisonTest {
                 named("adam defaults", d, 1),
                 named("adam coupled L2 0.01, excluded bias|gamma", d.withWeightDecay(0.01, List.of("bias", "gamma")), 1),
                 named("adam L2 0.1, clip 0.5", d.withWeightDecay(0.1, List.of()).withMaxGradientNorm(0.5), 1),
+                named("adam L2 0.01 excluded bias|gamma, overrides out/bias 0.1, dense/W 0",
+                        d.withWeightDecay(0.01, List.of("bias", "gamma")).withWeightDecayOverrides(Map.of("out/bias", 0.1, "dense/W", 0.0)), 1),
                 named("adam gradient scale 0.1, warmup schedule",
                         d.withLearningRate(LearningRateSchedule.warmupPolynomialDecay(0.01, 3, 10, 1, 0)), 0.1));
     }

@@ -2,12 +2,14 @@ package dev.sparklamb.optim;
 
 import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * Plain double-precision LAMB, LARS, AdamW and Adam, written from the formulas (STACK.md "Reference numbers for LAMB",
  * the TF Addons LAMB, and the Javadoc of each config record), not from the main code: one loop per formula, no
- * chunks, no float32. It reads only the hyperparameters of the config records; masks, bias correction, trust ratio,
+ * chunks, no float32. It reads only the hyperparameters of the config records; masks, per-tensor weight-decay
+ * coefficients (including {@link OptimizerConfig#weightDecayOverrides() overrides}), bias correction, trust ratio,
  * clamp, clipping and scaling are all computed here.
  *
  * <p>Tensors are plain {@code double[]} arrays in any fixed element order (the tests use the memory order of the
@@ -37,7 +39,8 @@ final class ReferenceOptimizer {
     private final double weightDecay;
     private final double trustCoefficient;
     private final boolean biasCorrection;
-    private final boolean[] decays;
+    /** Per tensor: the weight-decay coefficient (override, else the config's coefficient unless excluded, else 0). */
+    private final double[] decay;
     private final boolean[] adapts;
     private final double clampMin;
     private final double clampMax;
@@ -60,7 +63,7 @@ final class ReferenceOptimizer {
                                double weightDecay, double trustCoefficient, boolean biasCorrection, String[] names,
                                List<String> weightDecayExclusions, List<String> adaptationExclusions, boolean adaptive,
                                double clampMin, double clampMax, boolean clamped, double maxGradientNorm, boolean clipped,
-                               float[][] initial) {
+                               Map<String, Double> overrides, float[][] initial) {
         this.kind = kind;
         this.schedule = schedule;
         this.beta1 = beta1;
@@ -75,14 +78,15 @@ final class ReferenceOptimizer {
         this.maxGradientNorm = maxGradientNorm;
         this.clipped = clipped;
         int n = names.length;
-        decays = new boolean[n];
+        decay = new double[n];
         adapts = new boolean[n];
         w = new double[n][];
         m = new double[n][];
         v = new double[n][];
         mAbs = new double[n][];
         for (int i = 0; i < n; i++) {
-            decays[i] = !anyFound(weightDecayExclusions, names[i]);
+            Double override = overrides.get(names[i]);
+            decay[i] = override != null ? override : anyFound(weightDecayExclusions, names[i]) ? 0.0 : weightDecay;
             adapts[i] = adaptive && !anyFound(adaptationExclusions, names[i]);
             w[i] = new double[initial[i].length];
             for (int j = 0; j < w[i].length; j++) {
@@ -103,7 +107,7 @@ final class ReferenceOptimizer {
             return new ReferenceOptimizer(Kind.LAMB, c.learningRate(), c.beta1(), c.beta2(), c.epsilon(), c.weightDecay(), 1.0,
                     c.biasCorrection(), names, c.excludeFromWeightDecay(), adaptation, true,
                     c.trustRatioClamp().map(TrustRatioClamp::min).orElse(0.0), c.trustRatioClamp().map(TrustRatioClamp::max).orElse(0.0),
-                    c.trustRatioClamp().isPresent(), c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), initial);
+                    c.trustRatioClamp().isPresent(), c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), c.weightDecayOverrides(), initial);
         }
         if (config instanceof LarsConfig c) {
             List<String> adaptation = c.excludeFromLayerAdaptation().isPresent()
@@ -111,17 +115,17 @@ final class ReferenceOptimizer {
             return new ReferenceOptimizer(Kind.LARS, c.learningRate(), c.momentum(), 0, 0, c.weightDecay(), c.trustCoefficient(),
                     false, names, c.excludeFromWeightDecay(), adaptation, true,
                     c.trustRatioClamp().map(TrustRatioClamp::min).orElse(0.0), c.trustRatioClamp().map(TrustRatioClamp::max).orElse(0.0),
-                    c.trustRatioClamp().isPresent(), c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), initial);
+                    c.trustRatioClamp().isPresent(), c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), c.weightDecayOverrides(), initial);
         }
         if (config instanceof AdamWConfig c) {
             return new ReferenceOptimizer(Kind.ADAMW, c.learningRate(), c.beta1(), c.beta2(), c.epsilon(), c.weightDecay(), 1.0,
                     true, names, c.excludeFromWeightDecay(), List.of(), false, 0, 0, false,
-                    c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), initial);
+                    c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), c.weightDecayOverrides(), initial);
         }
         if (config instanceof AdamConfig c) {
             return new ReferenceOptimizer(Kind.ADAM, c.learningRate(), c.beta1(), c.beta2(), c.epsilon(), c.weightDecay(), 1.0,
                     true, names, c.excludeFromWeightDecay(), List.of(), false, 0, 0, false,
-                    c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), initial);
+                    c.maxGradientNorm().orElse(0), c.maxGradientNorm().isPresent(), c.weightDecayOverrides(), initial);
         }
         throw new IllegalArgumentException("no reference for " + config);
     }
@@ -166,7 +170,7 @@ final class ReferenceOptimizer {
         double[] ratios = new double[n];
         double[] conditions = new double[n];
         for (int i = 0; i < n; i++) {
-            double decay = decays[i] ? weightDecay : 0.0;
+            double decay = this.decay[i];
             conditions[i] = 1.0;
             ratios[i] = switch (kind) {
                 case LAMB -> lambTensor(i, g[i], decay, t, lr, conditions);

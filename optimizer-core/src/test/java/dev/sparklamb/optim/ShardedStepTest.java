@@ -7,6 +7,7 @@ import dev.sparklamb.optim.schedule.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The sharded step (owners hold slices of parameters, moments and the summed gradient; a coordinator sees per-chunk
  * scalars) is bitwise the same as {@link Optimizer#step} on the whole vector, for every optimizer, with split tensors
- * (the chunked-norm path), clipping, exclusions and any report order.
+ * (the chunked-norm path), clipping, exclusions, weight-decay overrides and any report order.
  */
 class ShardedStepTest {
 
@@ -39,7 +40,16 @@ class ShardedStepTest {
                 LambConfig.builder().learningRate(0.01).biasCorrection(false).excludeFromLayerAdaptation(List.of("emb")).build(),
                 new LarsConfig(warm, 0.9, 0.02, 1e-4, List.of("_b"), Optional.empty(), Optional.empty(), OptionalDouble.of(1.0)),
                 new AdamWConfig(warm, 0.9, 0.999, 1e-8, 0.01, List.of("_b"), OptionalDouble.empty()),
-                new AdamConfig(LearningRateSchedule.constant(1e-3), 0.9, 0.999, 1e-8, 1e-4, List.of(), OptionalDouble.of(0.1)));
+                new AdamConfig(LearningRateSchedule.constant(1e-3), 0.9, 0.999, 1e-8, 1e-4, List.of(), OptionalDouble.of(0.1)),
+                // Per-tensor weight-decay overrides (one on a regex-excluded tensor, one on the split embedding, one to 0).
+                LambConfig.builder().learningRate(warm).weightDecay(0.01).excludeFromWeightDecay(List.of("_b", "ln_"))
+                        .weightDecayOverrides(Map.of("0_b", 0.05, "emb_W", 0.2, "1_W", 0.0)).build(),
+                new LarsConfig(warm, 0.9, 0.02, 1e-4, List.of("_b"), Optional.empty(), Optional.empty(), OptionalDouble.of(1.0))
+                        .withWeightDecayOverrides(Map.of("1_b", 1e-3, "emb_W", 0.0)),
+                new AdamWConfig(warm, 0.9, 0.999, 1e-8, 0.01, List.of("_b"), OptionalDouble.empty())
+                        .withWeightDecayOverrides(Map.of("0_b", 0.1, "emb_W", 0.05, "ln_gamma", 0.0)),
+                new AdamConfig(LearningRateSchedule.constant(1e-3), 0.9, 0.999, 1e-8, 1e-4, List.of(), OptionalDouble.of(0.1))
+                        .withWeightDecayOverrides(Map.of("emb_W", 1e-3, "1_b", 0.0)));
         List<Arguments> out = new ArrayList<>();
         for (OptimizerConfig c : configs) {
             for (int shards : new int[] {1, 3, 7}) {
@@ -87,21 +97,21 @@ class ShardedStepTest {
             double scale = 1.0 / 4096;
             StepResult expected = optimizer.step(refParams, NamedTensors.viewsOf(layout, Nd4j.createFromArray(g.clone())), scale, refState);
 
-            List<ShardedStep.GradientReport> gradientReports = new ArrayList<>();
+            List<GradientReport> gradientReports = new ArrayList<>();
             for (int s = 0; s < plan.shards(); s++) {
                 gradientReports.add(ShardedStep.gradientReport(plan, s, plan.slice(g, s)));
             }
             Collections.reverse(gradientReports); // arrival order must not matter
-            ShardedStep.Coefficients k = sharded.coefficients(gradientReports, scale, completed);
-            ShardedStep.ShardUpdate[] updates = new ShardedStep.ShardUpdate[plan.shards()];
-            List<ShardedStep.NormReport> norms = new ArrayList<>();
+            Coefficients k = sharded.coefficients(gradientReports, scale, completed);
+            ShardUpdate[] updates = new ShardUpdate[plan.shards()];
+            List<NormReport> norms = new ArrayList<>();
             for (int s = 0; s < plan.shards(); s++) {
                 updates[s] = ShardedStep.update(k, plan, s, plan.slice(g, s), w[s], m[s], v[s]);
                 norms.add(updates[s].norms());
             }
             StepResult actual;
             if (sharded.needsNormRound()) {
-                ShardedStep.StepSizes sizes = sharded.stepSizes(k, norms);
+                StepSizes sizes = sharded.stepSizes(k, norms);
                 for (int s = 0; s < plan.shards(); s++) {
                     w[s] = ShardedStep.apply(k, sizes, plan, s, w[s], updates[s].firstMoment(), updates[s].secondMoment());
                 }
@@ -177,7 +187,7 @@ class ShardedStepTest {
             expected = e;
         }
         assertThat(expected).isNotNull();
-        List<ShardedStep.GradientReport> reports = new ArrayList<>();
+        List<GradientReport> reports = new ArrayList<>();
         for (int s = 0; s < plan.shards(); s++) {
             reports.add(ShardedStep.gradientReport(plan, s, plan.slice(g, s)));
         }
@@ -195,8 +205,8 @@ class ShardedStepTest {
         ShardPlan plan = ShardPlan.of(layout, 3);
         ShardedStep sharded = ShardedStep.of(LambConfig.builder().build().create(), plan);
         float[] g = new float[Math.toIntExact(layout.totalLength())];
-        ShardedStep.GradientReport r0 = ShardedStep.gradientReport(plan, 0, plan.slice(g, 0));
-        ShardedStep.GradientReport r1 = ShardedStep.gradientReport(plan, 1, plan.slice(g, 1));
+        GradientReport r0 = ShardedStep.gradientReport(plan, 0, plan.slice(g, 0));
+        GradientReport r1 = ShardedStep.gradientReport(plan, 1, plan.slice(g, 1));
         assertThatThrownBy(() -> sharded.coefficients(List.of(r0, r1), 1.0, 0)).hasMessageContaining("shard 2 is missing");
         assertThatThrownBy(() -> sharded.coefficients(List.of(r0, r1, r1), 1.0, 0)).hasMessageContaining("shard 1 is duplicated");
         assertThatThrownBy(() -> ShardedStep.gradientReport(plan, 1, new float[3]))

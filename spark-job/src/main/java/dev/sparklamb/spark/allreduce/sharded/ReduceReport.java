@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.spark.gradient.GradientPart;
 import java.io.Serializable;
@@ -10,9 +11,9 @@ final class ReduceReport implements Serializable {
     private static final long serialVersionUID = 1L;
 
     final GradientPart scalars;
-    final ShardedStep.GradientReport report;
+    final GradientReport report;
 
-    ReduceReport(GradientPart scalars, ShardedStep.GradientReport report) {
+    ReduceReport(GradientPart scalars, GradientReport report) {
         this.scalars = scalars;
         this.report = report;
     }

@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.spark.gradient.GradientPart;
 import java.io.Serializable;
@@ -11,9 +12,9 @@ final class ReducedShard implements Serializable {
 
     final Shard shard;
     final GradientPart sum;
-    final ShardedStep.GradientReport report;
+    final GradientReport report;
 
-    ReducedShard(Shard shard, GradientPart sum, ShardedStep.GradientReport report) {
+    ReducedShard(Shard shard, GradientPart sum, GradientReport report) {
         this.shard = shard;
         this.sum = sum;
         this.report = report;

@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.Coefficients;
 import dev.sparklamb.optim.InvalidGradientException;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
@@ -158,7 +159,7 @@ public final class ShardedEngine implements StepEngine {
         GradientPart totals = reports.stream().filter(r -> r.report.shard() == 0).findFirst().orElseThrow().scalars;
         tasks.requireWholeBatch(totals.examples(), plan, step);
         double lr = sharded.learningRate(completedSteps);
-        ShardedStep.Coefficients k;
+        Coefficients k;
         float[] nextFixed = null;
         try {
             if (roles.hasStatistics()) {

@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.NormReport;
 import dev.sparklamb.optim.ShardedStep;
 import java.io.Serializable;
 
@@ -9,9 +10,9 @@ final class UpdatedShard implements Serializable {
     private static final long serialVersionUID = 1L;
 
     final Shard shard;
-    final ShardedStep.NormReport norms;
+    final NormReport norms;
 
-    UpdatedShard(Shard shard, ShardedStep.NormReport norms) {
+    UpdatedShard(Shard shard, NormReport norms) {
         this.shard = shard;
         this.norms = norms;
     }
