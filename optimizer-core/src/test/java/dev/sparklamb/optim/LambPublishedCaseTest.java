@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The worked case of the TF Addons LAMB reference (STACK.md, "Reference numbers for LAMB"), float64 numbers:
+ * The worked case of the TF Addons LAMB reference semantics (bias correction inside, ratio 1 at zero norms), float64 numbers:
  * defaults, {@code w0 = [1, 2]} with {@code g = [0.1, 0.1]} each step, {@code w1 = [3, 4]} with {@code g = [0.01, 0.01]}.
  */
 class LambPublishedCaseTest {

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Plain double-precision LAMB, LARS, AdamW and Adam, written from the formulas (STACK.md "Reference numbers for LAMB",
+ * Plain double-precision LAMB, LARS, AdamW and Adam, written from the formulas (the LAMB paper, Algorithm 2,
  * the TF Addons LAMB, and the Javadoc of each config record), not from the main code: one loop per formula, no
  * chunks, no float32. It reads only the hyperparameters of the config records; masks, per-tensor weight-decay
  * coefficients (including {@link OptimizerConfig#weightDecayOverrides() overrides}), bias correction, trust ratio,
