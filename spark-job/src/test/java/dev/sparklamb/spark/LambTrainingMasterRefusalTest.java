@@ -175,7 +175,7 @@ class LambTrainingMasterRefusalTest {
     static List<Object[]> unsupportedSettings() {
         return List.of(
                 new Object[] {new DenseLayer.Builder().weightNoise(new DropConnect(0.5)), "DropConnect", "layer 0 ('layer0') (DenseLayer) "},
-                new Object[] {new DenseLayer.Builder().regularization(List.of(new WeightDecay(1e-4, true))), "regularization WeightDecay",
+                new Object[] {new DenseLayer.Builder().regularization(List.of(new WeightDecay(1e-4, false))), "WeightDecay with applyLR = false",
                     "layer 0 ('layer0') (DenseLayer) "},
                 new Object[] {new DenseLayer.Builder().name("hidden").regularization(List.of(new org.nd4j.linalg.learning.regularization
                         .L2Regularization(new org.nd4j.linalg.schedule.ExponentialSchedule(org.nd4j.linalg.schedule.ScheduleType.EPOCH, 1e-3,

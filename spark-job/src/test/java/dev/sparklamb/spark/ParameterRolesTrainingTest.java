@@ -167,6 +167,69 @@ class ParameterRolesTrainingTest {
                 .hasMessageContaining("spark-lamb.training.batch-norm-group (32) must not exceed spark-lamb.training.micro-batch (16)");
     }
 
+    /** Two dense layers and an output layer; with {@code decay > 0}, DL4J WeightDecay on every weight and bias. */
+    static MultiLayerConfiguration decayed(double decay) {
+        java.util.function.Function<org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<?>, org.deeplearning4j.nn.conf.layers.Layer> d =
+                b -> (decay > 0 ? b.weightDecay(decay, true).weightDecayBias(decay, true) : b).build();
+        return new NeuralNetConfiguration.Builder().seed(8).dataType(DataType.FLOAT).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(d.apply(new DenseLayer.Builder().nIn(64).nOut(20).activation(Activation.TANH)))
+                .layer(d.apply(new DenseLayer.Builder().nOut(12).activation(Activation.RELU)))
+                .layer(d.apply(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX)))
+                .setInputType(InputType.feedForward(64))
+                .build();
+    }
+
+    /**
+     * DL4J's WeightDecay is the tensor's decoupled weight decay: a network with WeightDecay(0.03) on every tensor trains
+     * bitwise like the plain network with {@code optimizer.weight-decay = 0.03}, for LAMB (inside the trust ratio) and
+     * AdamW; adam and lars, whose decay is of another kind, refuse it by name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lamb", "adamw"})
+    void dl4jWeightDecayIsTheTensorsDecoupledWeightDecay(String optimizer) throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(200, 8, 47);
+        Path withDecay = tmp.resolve("decayed.json");
+        Path plain = tmp.resolve("plain.json");
+        Files.writeString(withDecay, decayed(0.03).toJson());
+        Files.writeString(plain, decayed(0).toJson());
+        String[] common = {"model.input-height=8", "model.input-width=8", "data.partitions=2", "training.global-batch=64",
+            "training.micro-batch=32", "training.max-steps=5", "optimizer.learning-rate.base=0.01", "optimizer.name=" + optimizer};
+        RunConfig dl4jDecay = TestSpark.config(tmp.resolve("a-" + optimizer), concat(common, "model.config-file=\"" + withDecay.toUri() + "\"",
+                "optimizer.weight-decay=0"));
+        RunConfig optimizerDecay = TestSpark.config(tmp.resolve("b-" + optimizer), concat(common, "model.config-file=\"" + plain.toUri()
+                + "\"", "optimizer.weight-decay=0.03"));
+        RunConfig noDecay = TestSpark.config(tmp.resolve("c-" + optimizer), concat(common, "model.config-file=\"" + plain.toUri() + "\"",
+                "optimizer.weight-decay=0"));
+        float[] a = new SparkTrainer(spark, dl4jDecay).fit(data.frame(spark), null).parameters();
+        float[] b = new SparkTrainer(spark, optimizerDecay).fit(data.frame(spark), null).parameters();
+        float[] c = new SparkTrainer(spark, noDecay).fit(data.frame(spark), null).parameters();
+        assertThat(a).isEqualTo(b);
+        assertThat(Arrays.equals(a, c)).as("the decay acts").isFalse();
+    }
+
+    @Test
+    void dl4jWeightDecayIsRefusedWhereItCannotBeDecoupled() throws Exception {
+        TestSpark.Synthetic data = TestSpark.synthetic(100, 8, 53);
+        Path withDecay = tmp.resolve("decayed.json");
+        Files.writeString(withDecay, decayed(0.03).toJson());
+        for (String optimizer : List.of("adam", "lars")) {
+            RunConfig config = TestSpark.config(tmp.resolve("out-" + optimizer), "model.config-file=\"" + withDecay.toUri() + "\"",
+                    "model.input-height=8", "model.input-width=8", "training.global-batch=64", "training.micro-batch=32",
+                    "optimizer.name=" + optimizer);
+            assertThatThrownBy(() -> new SparkTrainer(spark, config).fit(data.frame(spark), null)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("spark-lamb.optimizer.name: '" + optimizer + "' cannot honour DL4J's WeightDecay")
+                    .hasMessageContaining("0_W");
+            assertThat(tmp.resolve("out-" + optimizer)).doesNotExist();
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test
     void resumedRunEqualsUninterruptedWithBatchNorm() throws Exception {
         TestSpark.Synthetic data = TestSpark.synthetic(300, 8, 29);

@@ -758,11 +758,11 @@ class HostileInputTest {
                         List.of("spark-lamb.model", "layer 0", "DenseLayer", "DropConnect"),
                         networkConf(network(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
                                 .weightNoise(new org.deeplearning4j.nn.conf.weightnoise.DropConnect(0.5))), "")),
-                named("network: a layer with DL4J's WeightDecay regularization", CONFIG,
-                        List.of("layer 0", "WeightDecay"),
+                named("network: DL4J's WeightDecay (decoupled) with the adam optimizer (coupled L2 decay)", CONFIG,
+                        List.of("spark-lamb.optimizer.name", "'adam'", "WeightDecay", "0_W"),
                         networkConf(network((org.deeplearning4j.nn.conf.layers.DenseLayer.Builder) new org.deeplearning4j.nn.conf.layers
                                 .DenseLayer.Builder().regularization(List.of(new org.nd4j.linalg.learning.regularization.WeightDecay(1e-3, true)))),
-                                "")),
+                                "spark-lamb.optimizer.name = adam")),
                 named("network: a sequence layer (LSTM)", CONFIG, List.of("layer 0", "LSTM", "sequence"),
                         networkConf(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
                                 .layer(new org.deeplearning4j.nn.conf.layers.LSTM.Builder().nIn(FEATURES).nOut(8).build())

@@ -25,6 +25,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.L1Regularization;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.schedule.FixedSchedule;
 import org.nd4j.linalg.schedule.ISchedule;
 
@@ -78,6 +79,7 @@ public final class NetworkCheck {
         List<Integer> statistics = new ArrayList<>();
         List<ParameterRoles.StatisticKind> kinds = new ArrayList<>();
         List<String> normalization = new ArrayList<>();
+        java.util.Map<String, Double> weightDecay = new java.util.LinkedHashMap<>();
         List<Integer> normGroup = new ArrayList<>();
         List<GradientNormalization> normModes = new ArrayList<>();
         List<Double> normThresholds = new ArrayList<>();
@@ -125,6 +127,9 @@ public final class NetworkCheck {
                     normalization.add(name);
                 }
                 double[] coefficients = regularization(who, u, param, tc.getRegularizationByParam(param));
+                if (coefficients[2] > 0) {
+                    weightDecay.put(name, coefficients[2]);
+                }
                 optimized.add(index);
                 normGroup.add(group);
                 l1.add(coefficients[0]);
@@ -137,7 +142,7 @@ public final class NetworkCheck {
         }
         return new ParameterRoles(layout, optimized.stream().mapToInt(Integer::intValue).toArray(),
                 l1.stream().mapToDouble(Double::doubleValue).toArray(), l2.stream().mapToDouble(Double::doubleValue).toArray(),
-                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]), normalization,
+                statistics.stream().mapToInt(Integer::intValue).toArray(), kinds.toArray(new ParameterRoles.StatisticKind[0]), normalization, weightDecay,
                 normModes.isEmpty() ? GradientNormalizations.NONE : new GradientNormalizations(normGroup.stream().mapToInt(Integer::intValue)
                         .toArray(), normModes.toArray(new GradientNormalization[0]), normThresholds.stream().mapToDouble(Double::doubleValue)
                         .toArray()));
@@ -220,25 +225,35 @@ public final class NetworkCheck {
         }
     }
 
-    /** L1 and L2 coefficients of one tensor; DL4J's WeightDecay and scheduled coefficients are refused. */
+    /**
+     * L1, L2 and DL4J {@code WeightDecay} coefficients of one tensor. DL4J's WeightDecay is decoupled decay scaled by
+     * the learning rate ({@code applyLR = true}); it becomes the tensor's decoupled weight decay in the optimizer
+     * (LAMB, AdamW). {@code applyLR = false} and scheduled coefficients are refused.
+     */
     private static double[] regularization(String who, Unit u, String param, List<Regularization> list) {
         double l1 = 0;
         double l2 = 0;
+        double decay = 0;
         if (list == null) {
-            return new double[] {0, 0};
+            return new double[] {0, 0, 0};
         }
         for (Regularization r : list) {
             if (r instanceof L1Regularization r1) {
                 l1 += fixed(who, u, param, "l1", r1.getL1());
             } else if (r instanceof L2Regularization r2) {
                 l2 += fixed(who, u, param, "l2", r2.getL2());
+            } else if (r instanceof WeightDecay wd) {
+                if (!wd.isApplyLR()) {
+                    throw refused(who, u, "gives parameter '" + param + "' WeightDecay with applyLR = false, which decays independently "
+                            + "of the learning rate; spark-lamb's decoupled decay is scaled by the learning rate (applyLR = true)");
+                }
+                decay += fixed(who, u, param, "weight decay", wd.getCoeff());
             } else {
                 throw refused(who, u, "gives parameter '" + param + "' the regularization " + r.getClass().getSimpleName()
-                        + ", which is not supported yet; use spark-lamb.optimizer.weight-decay (decoupled, inside the optimizer) "
-                        + "or l1/l2");
+                        + ", which is not supported; use l1/l2, WeightDecay or spark-lamb.optimizer.weight-decay");
             }
         }
-        return new double[] {l1, l2};
+        return new double[] {l1, l2, decay};
     }
 
     private static double fixed(String who, Unit u, String param, String what, ISchedule schedule) {

@@ -44,10 +44,13 @@ public final class ParameterRoles implements Serializable {
     private final List<String> frozen;
     private final List<String> normalization;
     private final GradientNormalizations gradientNormalization;
+    private final java.util.Map<String, Double> weightDecay;
 
     ParameterRoles(TensorLayout full, int[] optimizedIndex, double[] l1, double[] l2, int[] statisticsIndex,
-                   StatisticKind[] statisticKinds, List<String> normalization, GradientNormalizations gradientNormalization) {
+                   StatisticKind[] statisticKinds, List<String> normalization, java.util.Map<String, Double> weightDecay,
+                   GradientNormalizations gradientNormalization) {
         this.full = full;
+        this.weightDecay = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(weightDecay));
         this.gradientNormalization = gradientNormalization;
         this.normalization = List.copyOf(normalization);
         this.optimizedIndex = optimizedIndex.clone();
@@ -80,7 +83,7 @@ public final class ParameterRoles implements Serializable {
             all[i] = i;
         }
         return new ParameterRoles(layout, all, new double[all.length], new double[all.length], new int[0], new StatisticKind[0], List.of(),
-                GradientNormalizations.NONE);
+                java.util.Map.of(), GradientNormalizations.NONE);
     }
 
     private static TensorLayout subLayout(TensorLayout full, int[] index) {
@@ -142,6 +145,14 @@ public final class ParameterRoles implements Serializable {
     /** DL4J's L2 coefficient of optimized tensor {@code i} (0 when none). */
     public double l2(int i) {
         return l2[i];
+    }
+
+    /**
+     * DL4J {@code WeightDecay} coefficients by tensor name: decoupled weight decay for these tensors, in place of
+     * {@code spark-lamb.optimizer.weight-decay} and its exclusions ({@code OptimizerConfig.withWeightDecayOverrides}).
+     */
+    public java.util.Map<String, Double> weightDecayOverrides() {
+        return weightDecay;
     }
 
     /** DL4J's per-layer gradient normalization of the optimized tensors (none when no layer sets one). */

@@ -63,6 +63,13 @@ public final class TrainingLoop {
                     + " but the network has no BatchNormalization layer; remove the key (or set it to 0)");
         }
         this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes());
+        String optimizerName = config.optimizer().name();
+        if (!roles.weightDecayOverrides().isEmpty() && !optimizerName.equals("lamb") && !optimizerName.equals("adamw")) {
+            throw new ConfigurationException("spark-lamb.optimizer.name: '" + optimizerName + "' cannot honour DL4J's WeightDecay "
+                    + "regularization of " + roles.weightDecayOverrides().keySet() + ", which is decoupled weight decay: "
+                    + ("adam".equals(optimizerName) ? "adam's weight decay is an L2 term in the gradient (use l2 on the layer, or adamw)"
+                    : "lars applies weight decay inside its momentum (use l2 on the layer, or lamb)"));
+        }
         if (config.training().sharded() && roles.gradientNormalization().any()) {
             throw new ConfigurationException("spark-lamb.training.all-reduce: 'sharded' cannot apply DL4J's per-layer gradient "
                     + "normalization (a layer of the network sets gradientNormalization), which needs each layer's whole gradient in "
@@ -75,7 +82,12 @@ public final class TrainingLoop {
      * excluded from weight decay and layer adaptation unless {@code optimizer.exclude-batch-norm} is false.
      */
     public Optimizer optimizer(BatchPlan plan) {
-        return config.optimizer().excludingBatchNorm(roles().normalization()).create(plan.totalSteps(), plan.globalBatch()).create();
+        dev.sparklamb.optim.OptimizerConfig optimizer = config.optimizer().excludingBatchNorm(roles().normalization())
+                .create(plan.totalSteps(), plan.globalBatch());
+        if (!roles().weightDecayOverrides().isEmpty()) {
+            optimizer = optimizer.withWeightDecayOverrides(roles().weightDecayOverrides());
+        }
+        return optimizer.create();
     }
 
     /** What each tensor is: the optimizer state of {@link #engine} covers {@code roles().optimized()}. */
