@@ -34,8 +34,10 @@ public final class PartitionGradient {
         float[] statistics = new float[roles.statisticsLength()];
         float[] full = new float[parameters.length];
         double loss = 0;
-        for (int from = 0; from < rows.length; from += microBatch) {
-            int count = Math.min(microBatch, rows.length - from);
+        int[] bounds = passBounds(rows.length, microBatch, roles.hasStatistics());
+        for (int pass = 0; pass + 1 < bounds.length; pass++) {
+            int from = bounds[pass];
+            int count = bounds[pass + 1] - from;
             INDArray[] batch = batch(block, rows, from, count, classes);
             long[] ids = new long[count];
             for (int i = 0; i < count; i++) {
@@ -52,6 +54,21 @@ public final class PartitionGradient {
         }
         long t2 = System.nanoTime();
         return new GradientPart(index, gradient, statistics, loss, rows.length, t2 - t1, t1 - t0);
+    }
+
+    /**
+     * Where the forward/backward passes over a share of {@code n} rows start (and, last, {@code n}): chunks of
+     * {@code size} rows (the last one smaller) — or, with batch normalization, where every pass is a normalisation
+     * group, the fewest passes of at most {@code size} rows, of sizes that differ by at most one, so that no group is
+     * left with a handful of examples.
+     */
+    static int[] passBounds(int n, int size, boolean balanced) {
+        int passes = (n + size - 1) / size;
+        int[] bounds = new int[passes + 1];
+        for (int k = 0; k <= passes; k++) {
+            bounds[k] = balanced ? (int) ((long) k * n / passes) : Math.min(k * size, n);
+        }
+        return bounds;
     }
 
     /** Features {@code [count, featureCount]} and one-hot labels {@code [count, classes]} of the given rows. */
