@@ -162,7 +162,13 @@ public final class ConfigLoader {
         DeviceSettings device = new DeviceSettings(DeviceType.parse(c.getString(DeviceType.KEY)), c.getBoolean(ROOT + "device.cpu-fallback"),
                 nonEmpty(c, "device.gpu-resource"));
         LeaseSettings lease = new LeaseSettings(atLeast(c, "lease.timeout-seconds", 1));
-        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
+        TrackingSettings tracking = new TrackingSettings(new MlflowSettings(
+                MlflowSwitch.parse(c.getString(MlflowSwitch.KEY)),
+                c.getString(ROOT + "tracking.mlflow.tracking-uri").trim(),
+                nonEmpty(c, "tracking.mlflow.experiment"),
+                atLeast(c, "tracking.mlflow.queue-capacity", 1),
+                atLeast(c, "tracking.mlflow.flush-timeout-seconds", 0)));
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease, tracking);
     }
 
     private static String nonEmpty(Config c, String key) {

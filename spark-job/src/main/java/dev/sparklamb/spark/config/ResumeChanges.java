@@ -38,7 +38,13 @@ public final class ResumeChanges {
             "spark-lamb.device.type",
             "spark-lamb.device.cpu-fallback",
             "spark-lamb.device.gpu-resource",
-            "spark-lamb.lease.timeout-seconds");
+            "spark-lamb.lease.timeout-seconds",
+            // where and how the run is reported; a resume continues the same MLflow run
+            "spark-lamb.tracking.mlflow.enabled",
+            "spark-lamb.tracking.mlflow.tracking-uri",
+            "spark-lamb.tracking.mlflow.experiment",
+            "spark-lamb.tracking.mlflow.queue-capacity",
+            "spark-lamb.tracking.mlflow.flush-timeout-seconds");
 
     private ResumeChanges() {
     }

@@ -8,8 +8,15 @@ import java.io.Serializable;
  */
 public record RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
                         OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device,
-                        LeaseSettings lease)
+                        LeaseSettings lease, TrackingSettings tracking)
         implements Serializable {
+
+    /** A configuration with the default {@link TrackingSettings} ({@code spark-lamb.tracking}). */
+    public RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
+                     OptimizerSettings optimizer, SparkSettings spark, CheckpointSettings checkpoint, DeviceSettings device,
+                     LeaseSettings lease) {
+        this(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease, TrackingSettings.DEFAULT);
+    }
 
     /** A configuration with the default {@link LeaseSettings} ({@code spark-lamb.lease}). */
     public RunConfig(String output, long seed, ModelSettings model, DataSettings data, TrainingSettings training,
@@ -24,14 +31,18 @@ public record RunConfig(String output, long seed, ModelSettings model, DataSetti
     }
 
     public RunConfig withData(DataSettings d) {
-        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device, lease);
+        return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device, lease, tracking);
     }
 
     public RunConfig withTraining(TrainingSettings t) {
-        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint, device, lease);
+        return new RunConfig(output, seed, model, data, t, optimizer, spark, checkpoint, device, lease, tracking);
     }
 
     public RunConfig withOutput(String o) {
-        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint, device, lease);
+        return new RunConfig(o, seed, model, data, training, optimizer, spark, checkpoint, device, lease, tracking);
+    }
+
+    public RunConfig withTracking(TrackingSettings t) {
+        return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease, t);
     }
 }

@@ -24,6 +24,7 @@ import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import dev.sparklamb.spark.output.RunOutput;
 import dev.sparklamb.spark.output.RunSummary;
+import dev.sparklamb.spark.tracking.RunTracking;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -128,6 +129,7 @@ public final class SparkTrainer {
             RunOutput.requireUsable(config.output(), hadoop);
         }
         RunLease.requireFree(config.output(), hadoop, clock); // early; acquire() below decides
+        RunTracking.requireValid(config, System.getenv());
         ExecutorDevice.requireDriverSupported();
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
@@ -193,11 +195,14 @@ public final class SparkTrainer {
         try (RunLease lease = RunLease.acquire(config.output(), hadoop, Duration.ofSeconds(config.lease().timeoutSeconds()), clock);
              StepEngine engine = newEngine.get();
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
-                     : RunOutput.create(config.output(), hadoop)) {
+                     : RunOutput.create(config.output(), hadoop);
+             RunTracking tracking = RunTracking.start(config, resolved, resume, checkpoints.directory(), output.uri(), hadoop,
+                     System.getenv())) {
+          try {
             checkpoints.saveConfiguration(resolved.render());
             TrainingRun run;
             try {
-                run = loop.runSteps(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease));
+                run = loop.runSteps(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease, tracking));
             } catch (TrainingDivergedException e) {
                 List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
                 LOG.error("{}; last good checkpoint: {}", e.getMessage(),
@@ -209,19 +214,29 @@ public final class SparkTrainer {
             lease.requireHeld();
             if (run.history().isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
                 LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
+                tracking.completed(java.util.Map.of());
             } else {
                 driverModel.setParameters(finalParameters, -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
-                output.writeSummary(RunSummary.of(config, output.uri(), train, plan, run.progress().skippedSteps(), run.history(),
-                        (System.nanoTime() - start) / 1e9));
+                java.util.Map<String, Object> summary = RunSummary.of(config, output.uri(), train, plan, run.progress().skippedSteps(),
+                        run.history(), (System.nanoTime() - start) / 1e9);
+                output.writeSummary(summary);
+                tracking.completed(summary);
             }
             return new Trained(run, finalParameters, finalState);
+          } catch (RuntimeException | Error e) {
+            tracking.failed(e);
+            throw e;
+          }
         }
     }
 
-    /** After each step: the metrics line, then a checkpoint when due (and after the last step), then the user's listener. */
+    /**
+     * After each step: the metrics line, then a checkpoint when due (and after the last step), then the tracking queue, then the
+     * user's listener.
+     */
     private StepListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
-                                       RunLease lease) {
+                                       RunLease lease, RunTracking tracking) {
         int every = config.checkpoint().everySteps();
         return (m, p, u) -> {
             lease.requireHeld();
@@ -230,6 +245,7 @@ public final class SparkTrainer {
                 checkpoints.save(new RunCheckpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
                         u.parameters(), u.state().copy()));
             }
+            tracking.stepDone(m);
             listener.stepDone(m, p, u);
         };
     }
