@@ -264,10 +264,14 @@ public final class BadInputCases {
 
     static List<Case> dataPathCases() {
         return List.of(
-                row("data: path does not exist", DATA, List.of("missing.parquet", "does not exist"),
-                        (f, dir) -> train(dir.resolve("missing.parquet"))),
-                row("data: test path does not exist", DATA, List.of("test data", "no-test.parquet", "does not exist"),
-                        (f, dir) -> train(f.trainParquet(), "spark-lamb.data.test=\"" + dir.resolve("no-test.parquet").toUri() + "\"")),
+                row("data: path does not exist", DATA, List.of("missing.parquet", "does not exist"), (f, dir) -> {
+                    Path missing = dir.resolve("missing.parquet");
+                    return new Input(train(missing).overrides(), List.of(missing.toUri().toString()));
+                }),
+                row("data: test path does not exist", DATA, List.of("test data", "no-test.parquet", "does not exist"), (f, dir) -> {
+                    String missing = dir.resolve("no-test.parquet").toUri().toString();
+                    return new Input(train(f.trainParquet(), "spark-lamb.data.test=\"" + missing + "\"").overrides(), List.of(missing));
+                }),
                 row("data: text file named .parquet", DATA, List.of("not-parquet/part-00000.parquet", "not a Parquet file"), (f, dir) -> {
                     Path p = Files.createDirectories(dir.resolve("not-parquet"));
                     Files.writeString(p.resolve("part-00000.parquet"), "this is not a parquet file, only some text\n");
