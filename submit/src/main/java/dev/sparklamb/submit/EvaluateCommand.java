@@ -1,7 +1,7 @@
 package dev.sparklamb.submit;
 
 import dev.sparklamb.spark.config.RunConfig;
-import dev.sparklamb.spark.evaluate.EvaluationScore;
+import dev.sparklamb.spark.evaluate.ClassificationReport;
 import dev.sparklamb.spark.train.ModelEvaluation;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +10,10 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+/** {@code evaluate}: accuracy, log loss, per-class precision/recall/F1 and confusion matrix of a saved model. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Accuracy and loss of a saved model (model.zip) on a data set, computed on the executors.")
+        description = "Accuracy, log loss, per-class precision/recall/F1 and the confusion matrix of a saved model (model.zip) "
+                + "on a data set, computed on the executors.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.zip written by train (any Hadoop URI).")
@@ -19,6 +21,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "PATH", description = "Data to score (format and columns from the configuration).")
     String data;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the metrics as JSON to this file (any Hadoop URI; "
+            + "written atomically, replacing an existing file).")
+    String report;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration for data format, columns, classes, micro-batch.")
     String config;
@@ -30,8 +36,15 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig run = ConfigFiles.load(config, overrides);
         SparkSession spark = Sessions.create(run.spark());
-        EvaluationScore e = ModelEvaluation.evaluate(spark, run, model, data);
-        System.out.printf("accuracy: %.4f%nloss: %.4f%nexamples: %d%n", e.accuracy(), e.meanLoss(), e.examples());
+        if (report != null) {
+            ModelEvaluation.requireReportPath(spark, report);
+        }
+        ClassificationReport metrics = ModelEvaluation.report(spark, run, model, data);
+        System.out.print(metrics.table());
+        if (report != null) {
+            ModelEvaluation.writeReport(spark, metrics, report);
+            System.out.println("report: " + report);
+        }
         return ExitCode.SUCCESS.code;
     }
 }

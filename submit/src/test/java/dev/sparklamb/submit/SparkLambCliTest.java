@@ -50,7 +50,7 @@ class SparkLambCliTest {
 
     @Test
     void helpForEveryCommand() {
-        for (String command : new String[] {"train", "evaluate", "import-mnist"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "import-mnist"}) {
             Outcome o = run(command, "--help");
             assertThat(o.code()).isZero();
             assertThat(o.out()).contains("Usage: spark-lamb " + command);

@@ -9,10 +9,14 @@ import dev.sparklamb.spark.model.ReplicaPool;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import scala.Tuple2;
 
-/** Distributed accuracy and loss: each partition scores its cached examples on its resident replica. */
+/**
+ * Distributed accuracy, loss and DL4J's per-class {@link Evaluation}: each partition scores its cached examples on its
+ * resident replica, building one {@code Evaluation} from the network's outputs and the labels; the driver merges them.
+ */
 public final class Evaluator {
 
     private Evaluator() {
@@ -41,10 +45,13 @@ public final class Evaluator {
         }
         long correct = 0;
         double loss = 0;
+        Evaluation classification = new Evaluation(classes);
         for (int from = 0; from < rows.length; from += microBatch) {
             int count = Math.min(microBatch, rows.length - from);
             INDArray[] batch = PartitionGradient.batch(block, rows, from, count, classes);
-            INDArray predicted = replica.output(batch[0]).argMax(1);
+            INDArray output = replica.output(batch[0]);
+            classification.eval(batch[1], output);
+            INDArray predicted = output.argMax(1);
             for (int i = 0; i < count; i++) {
                 if (predicted.getInt(i) == block.label(rows[from + i])) {
                     correct++;
@@ -52,6 +59,6 @@ public final class Evaluator {
             }
             loss += replica.meanLoss(batch[0], batch[1]) * count;
         }
-        return new EvaluationScore(rows.length, correct, loss);
+        return new EvaluationScore(rows.length, correct, loss, rows.length == 0 ? null : classification);
     }
 }

@@ -7,7 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** Whole small files (configurations, models) read through the Hadoop FileSystem API, from any URI. */
+/** Whole small files (configurations, models, reports) read and written through the Hadoop FileSystem API, any URI. */
 public final class HadoopFiles {
 
     private HadoopFiles() {
@@ -31,6 +31,27 @@ public final class HadoopFiles {
         } catch (FileNotFoundException unreadable) {
             // it exists: open() reports permission problems this way; not the caller's "does not exist"
             throw new IOException(unreadable.getMessage(), unreadable);
+        }
+    }
+
+    /**
+     * Writes {@code bytes} to {@code path} atomically: under a hidden temporary name next to it, then renamed into place
+     * (replacing an existing file), so a reader never sees a partial file. Missing parent directories are created.
+     */
+    public static void writeAtomically(String path, byte[] bytes, Configuration hadoop) throws IOException {
+        Path target = new Path(path);
+        FileSystem fs = target.getFileSystem(hadoop);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try (java.io.OutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+        }
+        if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
+            fs.delete(tmp, false);
+            throw new IOException("'" + path + "' is a directory, not a file");
+        }
+        fs.delete(target, false); // HDFS's rename never replaces an existing file
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("rename " + tmp + " -> " + target + " failed");
         }
     }
 }

@@ -3,9 +3,11 @@ package dev.sparklamb.spark.output;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.CachedExamples;
+import dev.sparklamb.spark.evaluate.ClassificationReport;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The content of a finished run's {@link RunOutput#SUMMARY} file. */
 public final class RunSummary {
@@ -15,6 +17,15 @@ public final class RunSummary {
 
     public static Map<String, Object> of(RunConfig config, String output, CachedExamples train, BatchPlan plan, long skippedSteps,
                                          List<StepMetrics> history, double seconds) {
+        return of(config, output, train, plan, skippedSteps, history, seconds, Optional.empty());
+    }
+
+    /**
+     * @param testMetrics the final evaluation on the test data ({@code testMetrics} in the file: accuracy, log loss,
+     *                    per-class precision/recall/F1/support and the confusion matrix), when there was test data
+     */
+    public static Map<String, Object> of(RunConfig config, String output, CachedExamples train, BatchPlan plan, long skippedSteps,
+                                         List<StepMetrics> history, double seconds, Optional<ClassificationReport> testMetrics) {
         Map<String, Object> s = new LinkedHashMap<>();
         StepMetrics last = history.isEmpty() ? null : history.get(history.size() - 1);
         s.put("status", "succeeded");
@@ -34,6 +45,7 @@ public final class RunSummary {
             s.put("testAccuracy", last.testAccuracy());
             s.put("testLoss", last.testLoss());
         }
+        testMetrics.ifPresent(m -> s.put("testMetrics", m.toJson()));
         return s;
     }
 }

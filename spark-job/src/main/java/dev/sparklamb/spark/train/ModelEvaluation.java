@@ -1,60 +1,65 @@
 package dev.sparklamb.spark.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.data.DatasetReader;
+import dev.sparklamb.spark.evaluate.ClassificationReport;
 import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.io.HadoopFiles;
-import dev.sparklamb.spark.model.ModelSpec;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 
 /** Scores a saved model ({@code model.zip} in DL4J's format) on a data set, distributed like training. */
 public final class ModelEvaluation {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelEvaluation() {
     }
 
     public static EvaluationScore evaluate(SparkSession spark, RunConfig config, String modelPath, String dataPath) {
-        byte[] bytes = read(spark, modelPath);
-        ModelSpec spec;
-        float[] parameters;
-        try {
-            MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(bytes), false);
-            spec = ModelSpec.of(net.getLayerWiseConfigurations(), modelPath);
-            parameters = net.params().data().asFloat();
-        } catch (Exception notMultiLayer) {
-            try {
-                ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes), false);
-                spec = ModelSpec.of(graph.getConfiguration(), modelPath);
-                parameters = graph.params().data().asFloat();
-            } catch (Exception notGraph) {
-                throw new DataException("'" + modelPath + "' is not a DL4J model file: " + notGraph.getMessage(), notGraph);
-            }
-        }
+        SavedModel model = SavedModel.load(spark, modelPath);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples data = reader.read(dataPath, "evaluation data");
         try {
-            TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec);
-            return loop.evaluate(data, parameters);
+            TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, model.spec());
+            return loop.evaluate(data, model.parameters());
         } finally {
             data.release();
         }
     }
 
-    private static byte[] read(SparkSession spark, String path) {
+    /** Accuracy, log loss, per-class metrics and confusion matrix of a saved model on a data set. */
+    public static ClassificationReport report(SparkSession spark, RunConfig config, String modelPath, String dataPath) {
+        return ClassificationReport.of(evaluate(spark, config, modelPath, dataPath), config.model().classes());
+    }
+
+    /** Refuses a report path that cannot take a file (an existing directory), before anything is computed. */
+    public static void requireReportPath(SparkSession spark, String path) {
         try {
-            return HadoopFiles.readAll(path, spark.sparkContext().hadoopConfiguration());
-        } catch (java.io.FileNotFoundException e) {
-            throw new DataException("model file '" + path + "' does not exist", e);
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(p) && fs.getFileStatus(p).isDirectory()) {
+                throw new ConfigurationException("--report: '" + path + "' is a directory; expected a file path for the JSON report");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigurationException("--report: cannot access '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code report}'s JSON form to {@code path} (any Hadoop URI), atomically. */
+    public static void writeReport(SparkSession spark, ClassificationReport report, String path) {
+        try {
+            byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()).getBytes(StandardCharsets.UTF_8);
+            HadoopFiles.writeAtomically(path, bytes, spark.sparkContext().hadoopConfiguration());
         } catch (IOException e) {
-            throw new DataException("cannot read model file '" + path + "': " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException("writing the evaluation report '" + path + "'", e);
         }
     }
 }

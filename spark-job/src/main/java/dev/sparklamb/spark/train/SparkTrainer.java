@@ -219,7 +219,9 @@ public final class SparkTrainer {
                 driverModel.setParameters(finalParameters, -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
                 java.util.Map<String, Object> summary = RunSummary.of(config, output.uri(), train, plan, run.progress().skippedSteps(),
-                        run.history(), (System.nanoTime() - start) / 1e9);
+                        run.history(), (System.nanoTime() - start) / 1e9, run.lastEvaluation()
+                                .filter(e -> e.classification().isPresent())
+                                .map(e -> dev.sparklamb.spark.evaluate.ClassificationReport.of(e, config.model().classes())));
                 output.writeSummary(summary);
                 tracking.completed(summary);
             }
