@@ -31,7 +31,7 @@ public final class GradientPart implements Serializable {
 
     /**
      * @param statistics the example-weighted sums of batch normalization's running statistics
-     *                   ({@link dev.sparklamb.spark.model.ParameterRoles#addStatistics}); empty when there are none
+     *                   ({@link dev.sparklamb.spark.model.RunningStatistics#add}); empty when there are none
      */
     public GradientPart(int index, float[] gradient, float[] statistics, double lossSum, long examples, long computeNanos, long loadNanos) {
         this.index = index;

@@ -20,7 +20,7 @@ public final class PartitionGradient {
 
     /**
      * The summed gradient of the optimized tensors over the partition's share (frozen tensors leave nothing), plus the
-     * example-weighted running statistics of batch normalization ({@link ParameterRoles#addStatistics}).
+     * example-weighted running statistics of batch normalization ({@link dev.sparklamb.spark.model.RunningStatistics#add}).
      *
      * @param parameters the full parameter vector of the step
      */
@@ -49,7 +49,7 @@ public final class PartitionGradient {
             }
             roles.addOptimized(full, gradient);
             if (roles.hasStatistics()) {
-                roles.addStatistics(parameters, full, count, statistics);
+                roles.statistics().add(parameters, full, count, statistics);
             }
         }
         long t2 = System.nanoTime();

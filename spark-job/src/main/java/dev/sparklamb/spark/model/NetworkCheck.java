@@ -22,12 +22,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.L1Regularization;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
-import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.learning.regularization.WeightDecay;
-import org.nd4j.linalg.schedule.FixedSchedule;
-import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * The one check every entry point (the CLI and {@code SparkTrainer}, the DL4J drop-in {@code LambTrainingMaster})
@@ -126,7 +120,7 @@ public final class NetworkCheck {
                 if (inner instanceof BatchNormalization) {
                     normalization.add(name);
                 }
-                double[] coefficients = regularization(who, u, param, tc.getRegularizationByParam(param));
+                double[] coefficients = RegularizationCoefficients.of(tc.getRegularizationByParam(param), param, problem -> refused(who, u, problem));
                 if (coefficients[2] > 0) {
                     weightDecay.put(name, coefficients[2]);
                 }
@@ -223,45 +217,6 @@ public final class NetworkCheck {
             throw refused(who, u, "sets minibatch(false) (full-data-set statistics), which DL4J applies per fit call; "
                     + "use the default minibatch(true)");
         }
-    }
-
-    /**
-     * L1, L2 and DL4J {@code WeightDecay} coefficients of one tensor. DL4J's WeightDecay is decoupled decay scaled by
-     * the learning rate ({@code applyLR = true}); it becomes the tensor's decoupled weight decay in the optimizer
-     * (LAMB, AdamW). {@code applyLR = false} and scheduled coefficients are refused.
-     */
-    private static double[] regularization(String who, Unit u, String param, List<Regularization> list) {
-        double l1 = 0;
-        double l2 = 0;
-        double decay = 0;
-        if (list == null) {
-            return new double[] {0, 0, 0};
-        }
-        for (Regularization r : list) {
-            if (r instanceof L1Regularization r1) {
-                l1 += fixed(who, u, param, "l1", r1.getL1());
-            } else if (r instanceof L2Regularization r2) {
-                l2 += fixed(who, u, param, "l2", r2.getL2());
-            } else if (r instanceof WeightDecay wd) {
-                if (!wd.isApplyLR()) {
-                    throw refused(who, u, "gives parameter '" + param + "' WeightDecay with applyLR = false, which decays independently "
-                            + "of the learning rate; spark-lamb's decoupled decay is scaled by the learning rate (applyLR = true)");
-                }
-                decay += fixed(who, u, param, "weight decay", wd.getCoeff());
-            } else {
-                throw refused(who, u, "gives parameter '" + param + "' the regularization " + r.getClass().getSimpleName()
-                        + ", which is not supported; use l1/l2, WeightDecay or spark-lamb.optimizer.weight-decay");
-            }
-        }
-        return new double[] {l1, l2, decay};
-    }
-
-    private static double fixed(String who, Unit u, String param, String what, ISchedule schedule) {
-        if (!(schedule instanceof FixedSchedule)) {
-            throw refused(who, u, "gives parameter '" + param + "' a scheduled " + what + " coefficient ("
-                    + schedule.getClass().getSimpleName() + "); only fixed coefficients are supported");
-        }
-        return schedule.valueAt(0, 0);
     }
 
     private static boolean isStatistic(String param) {

@@ -137,6 +137,11 @@ public final class ParameterRoles implements Serializable {
         return names;
     }
 
+    /** Batch normalization's running statistics and how a step updates them. */
+    public RunningStatistics statistics() {
+        return new RunningStatistics(full, statisticsIndex, statisticKinds);
+    }
+
     /** DL4J's L1 coefficient of optimized tensor {@code i} (0 when none). */
     public double l1(int i) {
         return l1[i];
@@ -216,70 +221,6 @@ public final class ParameterRoles implements Serializable {
             int n = full.length(i);
             System.arraycopy(optimizedValues, at, fullVector, Math.toIntExact(full.offset(i)), n);
             at += n;
-        }
-    }
-
-    /**
-     * Adds one micro-batch's contribution to the running statistics: {@code examples} times the value DL4J's own step
-     * on that micro-batch would have set ({@code parameter - change}, DL4J's "gradient" of a statistics tensor being
-     * the change it applies with a no-op updater), in the linear domain (variance, not log10 of the standard
-     * deviation). Summed over the micro-batches of the global batch and divided by its size (in
-     * {@link #applyStatistics}), this is DL4J's moving-average update with the example-weighted mean of the
-     * micro-batches' mean and variance.
-     */
-    public void addStatistics(float[] parameters, float[] change, int examples, float[] sum) {
-        int at = 0;
-        for (int s = 0; s < statisticsIndex.length; s++) {
-            int i = statisticsIndex[s];
-            int from = Math.toIntExact(full.offset(i));
-            int n = full.length(i);
-            for (int k = 0; k < n; k++) {
-                double next = (double) parameters[from + k] - change[from + k];
-                double linear = statisticKinds[s] == StatisticKind.LOG10_STD ? Math.pow(10.0, 2 * next) : next;
-                sum[at + k] += (float) (examples * linear);
-            }
-            at += n;
-        }
-    }
-
-    /**
-     * Sets the statistics tensors of {@code fullVector} from the sums of {@link #addStatistics} over {@code examples}
-     * examples.
-     */
-    public void applyStatistics(float[] sum, long examples, float[] fullVector) {
-        int at = 0;
-        for (int s = 0; s < statisticsIndex.length; s++) {
-            int i = statisticsIndex[s];
-            int from = Math.toIntExact(full.offset(i));
-            int n = full.length(i);
-            for (int k = 0; k < n; k++) {
-                double linear = (double) sum[at + k] / examples;
-                fullVector[from + k] = (float) (statisticKinds[s] == StatisticKind.LOG10_STD ? 0.5 * Math.log10(linear) : linear);
-            }
-            at += n;
-        }
-    }
-
-    /**
-     * Fails with {@link dev.sparklamb.optim.InvalidGradientException} naming the first statistics tensor of
-     * {@code fullVector} with a non-finite value.
-     */
-    public void requireFiniteStatistics(float[] fullVector) {
-        for (int i : statisticsIndex) {
-            int from = Math.toIntExact(full.offset(i));
-            for (int k = 0; k < full.length(i); k++) {
-                if (!Float.isFinite(fullVector[from + k])) {
-                    throw new dev.sparklamb.optim.InvalidGradientException(full.name(i), k, fullVector[from + k]);
-                }
-            }
-        }
-    }
-
-    /** Copies the statistics tensors from one full vector into another. */
-    public void copyStatistics(float[] source, float[] target) {
-        for (int i : statisticsIndex) {
-            int from = Math.toIntExact(full.offset(i));
-            System.arraycopy(source, from, target, from, full.length(i));
         }
     }
 

@@ -73,14 +73,14 @@ public final class GlobalUpdate implements ModelState {
         float[] statistics = null;
         if (roles.hasStatistics()) {
             statistics = parameters();
-            roles.applyStatistics(sum.statistics(), batchSize, statistics);
-            roles.requireFiniteStatistics(statistics);
+            roles.statistics().apply(sum.statistics(), batchSize, statistics);
+            roles.statistics().requireFinite(statistics);
         }
         DenseTensor.of(gradient, "gradient", "gradient").write(0, g, g.length);
         StepResult result = optimizer.step(parameterViews, gradientViews, 1.0 / batchSize, state);
         if (statistics != null) {
             float[] updated = parameters();
-            roles.copyStatistics(statistics, updated);
+            roles.statistics().copy(statistics, updated);
             DenseTensor.of(parameters, "parameters", "parameter").write(0, updated, updated.length);
         }
         return result;

@@ -248,7 +248,7 @@ class LayerEquivalenceTest {
         float[] actual = before.clone();
         roles.scatterOptimized(w, actual);
         if (roles.hasStatistics()) {
-            roles.applyStatistics(part.statistics(), BATCH, actual);
+            roles.statistics().apply(part.statistics(), BATCH, actual);
         }
 
         var layout = roles.full();

@@ -164,8 +164,8 @@ public final class ShardedEngine implements StepEngine {
         try {
             if (roles.hasStatistics()) {
                 nextFixed = fixed.clone();
-                roles.applyStatistics(totals.statistics(), plan.globalBatch(), nextFixed);
-                roles.requireFiniteStatistics(nextFixed);
+                roles.statistics().apply(totals.statistics(), plan.globalBatch(), nextFixed);
+                roles.statistics().requireFinite(nextFixed);
             }
             k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / plan.globalBatch(), completedSteps);
         } catch (InvalidGradientException e) {
