@@ -45,7 +45,11 @@ public final class LambClassificationModel extends ProbabilisticClassificationMo
     private transient Replica driverReplica;
 
     LambClassificationModel(String uid, ModelSpec spec, float[] parameters, int featureCount, int classes) {
-        this.uid = uid;
+        this(PendingUid.stash(uid), spec, parameters, featureCount, classes);
+    }
+
+    private LambClassificationModel(Void stashed, ModelSpec spec, float[] parameters, int featureCount, int classes) {
+        this.uid = PendingUid.take();
         this.spec = spec;
         this.parameters = parameters;
         this.featureCount = featureCount;
@@ -57,7 +61,7 @@ public final class LambClassificationModel extends ProbabilisticClassificationMo
 
     @Override
     public String uid() {
-        return uid;
+        return uid != null ? uid : PendingUid.peek();
     }
 
     public IntParam microBatch() {

@@ -86,7 +86,11 @@ public final class LambClassifier extends ProbabilisticClassifier<Vector, LambCl
     }
 
     public LambClassifier(String uid) {
-        this.uid = uid;
+        this(PendingUid.stash(uid));
+    }
+
+    private LambClassifier(Void stashed) {
+        this.uid = PendingUid.take();
         outputDir = new Param<>(this, "outputDir", ConfigParams.doc("outputDir", "the run's output directory, any Hadoop URI, new or empty;"
                 + " \"\": a fresh temporary directory under spark.local.dir (else java.io.tmpdir) per fit"));
         seed = new LongParam(this, "seed", ConfigParams.doc("seed", "seeds initialisation, partition assignment and shuffles"));
@@ -142,7 +146,7 @@ public final class LambClassifier extends ProbabilisticClassifier<Vector, LambCl
 
     @Override
     public String uid() {
-        return uid;
+        return uid != null ? uid : PendingUid.peek();
     }
 
     /**
