@@ -7,12 +7,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.DenseVector;
-import org.apache.spark.ml.linalg.Vectors;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.types.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,15 +23,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * through a resident replica ({@link ReplicaPool}) holding the broadcast parameters, and every row comes out with the
  * chosen output columns appended (raw prediction: the network's output; probability: it normalised to sum 1;
  * prediction: the class with the largest probability, or probability/threshold with thresholds). Rows keep their order.
+ * It works on Spark's internal rows: features are read straight from the binary row (no boxing), and the input columns
+ * pass through without being converted to Java objects and back.
  */
-final class BatchScorer implements MapPartitionsFunction<Row, Row>, Serializable {
+final class BatchScorer implements FlatMapFunction<Iterator<InternalRow>, InternalRow>, Serializable {
 
     private static final long serialVersionUID = 1L;
+    private static final VectorUDT VECTORS = new VectorUDT();
 
     private final ModelSpec spec;
     private final Broadcast<float[]> parameters;
     private final long version;
     private final int featuresIndex;
+    private final DataType featuresType;
     private final String featuresColumn;
     private final int featureCount;
     private final int microBatch;
@@ -38,12 +44,13 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row>, Serializable
     private final boolean prediction;
     private final double[] thresholds;
 
-    BatchScorer(ModelSpec spec, Broadcast<float[]> parameters, long version, int featuresIndex, String featuresColumn,
+    BatchScorer(ModelSpec spec, Broadcast<float[]> parameters, long version, int featuresIndex, DataType featuresType, String featuresColumn,
                 int featureCount, int microBatch, boolean raw, boolean probability, boolean prediction, double[] thresholds) {
         this.spec = spec;
         this.parameters = parameters;
         this.version = version;
         this.featuresIndex = featuresIndex;
+        this.featuresType = featuresType;
         this.featuresColumn = featuresColumn;
         this.featureCount = featureCount;
         this.microBatch = microBatch;
@@ -54,9 +61,9 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row>, Serializable
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         return new Iterator<>() {
-            private List<Row> scored = List.of();
+            private List<InternalRow> scored = List.of();
             private int next;
 
             @Override
@@ -73,7 +80,7 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row>, Serializable
             }
 
             @Override
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
@@ -82,49 +89,45 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row>, Serializable
         };
     }
 
-    private List<Row> scoreNext(Iterator<Row> rows) {
-        List<Row> batch = new ArrayList<>(microBatch);
+    private List<InternalRow> scoreNext(Iterator<InternalRow> rows) {
+        List<InternalRow> batch = new ArrayList<>(microBatch);
         while (batch.size() < microBatch && rows.hasNext()) {
-            batch.add(rows.next());
+            batch.add(rows.next().copy()); // the source may reuse its row object
         }
         float[] x = new float[batch.size() * featureCount];
         for (int i = 0; i < batch.size(); i++) {
-            Columns.features(batch.get(i), featuresIndex, featuresColumn, x, i * featureCount, featureCount);
+            Columns.features(batch.get(i), featuresIndex, featuresType, featuresColumn, x, i * featureCount, featureCount);
         }
         INDArray input = Nd4j.createFromArray(x).reshape(batch.size(), featureCount);
         float[][] outputs = ReplicaPool.withReplica(spec, r -> {
             r.setParameters(parameters.value(), version);
             return r.output(input).toFloatMatrix();
         });
-        List<Row> out = new ArrayList<>(batch.size());
+        List<InternalRow> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             out.add(append(batch.get(i), outputs[i]));
         }
         return out;
     }
 
-    private Row append(Row row, float[] output) {
-        int n = row.length();
-        Object[] values = new Object[n + (raw ? 1 : 0) + (probability ? 1 : 0) + (prediction ? 1 : 0)];
-        for (int i = 0; i < n; i++) {
-            values[i] = row.get(i);
-        }
+    private InternalRow append(InternalRow row, float[] output) {
+        Object[] values = new Object[(raw ? 1 : 0) + (probability ? 1 : 0) + (prediction ? 1 : 0)];
         double[] rawValues = new double[output.length];
         for (int c = 0; c < output.length; c++) {
             rawValues[c] = output[c];
         }
         double[] p = probabilities(rawValues);
-        int k = n;
+        int k = 0;
         if (raw) {
-            values[k++] = Vectors.dense(rawValues);
+            values[k++] = VECTORS.serialize(new DenseVector(rawValues));
         }
         if (probability) {
-            values[k++] = new DenseVector(p);
+            values[k++] = VECTORS.serialize(new DenseVector(p));
         }
         if (prediction) {
             values[k] = (double) predict(p, thresholds);
         }
-        return RowFactory.create(values);
+        return new JoinedRow(row, new GenericInternalRow(values));
     }
 
     /** The raw output scaled to sum 1 (the identity, up to rounding, for a softmax output layer). */

@@ -6,6 +6,10 @@ import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
@@ -102,6 +106,44 @@ final class Columns {
                 throw new IllegalArgumentException("features column '" + column + "': a row has a null value at position " + j);
             }
             into[offset + j] = ((Number) x).floatValue();
+        }
+    }
+
+    /** As {@link #features(Row, int, String, float[], int, int)}, from Spark's internal row (column type {@code type}). */
+    static void features(InternalRow row, int index, DataType type, String column, float[] into, int offset, int count) {
+        if (row.isNullAt(index)) {
+            throw new IllegalArgumentException("features column '" + column + "' is null in a row; every row needs " + count + " features");
+        }
+        if (type instanceof VectorUDT udt) {
+            Vector v = udt.deserialize(row.getStruct(index, 4));
+            requireSize(column, v.size(), count);
+            double[] d = v.toArray();
+            for (int j = 0; j < count; j++) {
+                into[offset + j] = (float) d[j];
+            }
+            return;
+        }
+        ArrayData a = row.getArray(index);
+        requireSize(column, a.numElements(), count);
+        DataType element = ((ArrayType) type).elementType();
+        if (((ArrayType) type).containsNull()) {
+            for (int j = 0; j < count; j++) {
+                if (a.isNullAt(j)) {
+                    throw new IllegalArgumentException("features column '" + column + "': a row has a null value at position " + j);
+                }
+            }
+        }
+        if (element instanceof FloatType) {
+            System.arraycopy(a.toFloatArray(), 0, into, offset, count);
+        } else if (element instanceof DoubleType) {
+            double[] d = a.toDoubleArray();
+            for (int j = 0; j < count; j++) {
+                into[offset + j] = (float) d[j];
+            }
+        } else {
+            for (int j = 0; j < count; j++) {
+                into[offset + j] = ((Number) a.get(j, element)).floatValue();
+            }
         }
     }
 

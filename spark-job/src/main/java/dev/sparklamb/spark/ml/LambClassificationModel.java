@@ -15,7 +15,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -120,11 +121,14 @@ public final class LambClassificationModel extends ProbabilisticClassificationMo
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema(), true);
         Dataset<Row> df = dataset.toDF();
+        int features = df.schema().fieldIndex(getFeaturesCol());
         Broadcast<float[]> b = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()).broadcast(parameters);
-        BatchScorer scorer = new BatchScorer(spec, b, version, df.schema().fieldIndex(getFeaturesCol()), getFeaturesCol(), featureCount,
-                getMicroBatch(), !getRawPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(), !getPredictionCol().isEmpty(),
-                isDefined(thresholds()) ? getThresholds() : null);
-        return df.mapPartitions(scorer, Encoders.row(out));
+        BatchScorer scorer = new BatchScorer(spec, b, version, features, df.schema().fields()[features].dataType(), getFeaturesCol(),
+                featureCount, getMicroBatch(), !getRawPredictionCol().isEmpty(), !getProbabilityCol().isEmpty(),
+                !getPredictionCol().isEmpty(), isDefined(thresholds()) ? getThresholds() : null);
+        JavaRDD<InternalRow> scored = df.queryExecution().toRdd().toJavaRDD().mapPartitions(scorer);
+        // Spark's internal rows in and out (see BatchScorer); the scan of this RDD turns them into unsafe rows.
+        return df.sparkSession().internalCreateDataFrame(scored.rdd(), out, false);
     }
 
     /** One row's raw prediction on the driver (Spark's single-instance path; {@link #transform} is the distributed one). */
