@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * at P partitions of a {@code local[P]} session, against DL4J's single-process {@code output} on the same rows as one
  * in-memory matrix, in one JVM. The model is trained for 2 steps first (throughput does not depend on the values).
  * Each side: 1 warm-up, then {@code rounds} timed runs; the median is reported. The transform's rows come from a cached
- * DataFrame and are written to Spark's {@code noop} sink, so every output column is computed.
+ * DataFrame and are written to Spark's {@code noop} sink, so every output column is computed. A third measurement, the
+ * same Spark path without the network (rows copied, one column appended, rescanned), shows Spark's share.
  *
  * <p>Arguments: {@code [RAW_DIR (data/mnist/raw)] [P (2)] [ROUNDS (5)] [MICRO_BATCH (512)]}. See docs/benchmarks.md.
  */
@@ -59,6 +60,7 @@ public final class TransformThroughput {
 
             double[] single = new double[rounds];
             double[] spark2 = new double[rounds];
+            double[] pass = new double[rounds];
             for (int r = -1; r < rounds; r++) {
                 long t0 = System.nanoTime();
                 net.output(matrix, false);
@@ -66,9 +68,13 @@ public final class TransformThroughput {
                 long t1 = System.nanoTime();
                 model.transform(df).write().format("noop").mode("overwrite").save();
                 double d = (System.nanoTime() - t1) / 1e9;
+                long t2 = System.nanoTime();
+                passThrough(df);
+                double q = (System.nanoTime() - t2) / 1e9;
                 if (r >= 0) {
                     single[r] = n / s;
                     spark2[r] = n / d;
+                    pass[r] = n / q;
                 }
             }
             double a = median(single);
@@ -76,10 +82,20 @@ public final class TransformThroughput {
             System.out.printf("rows %d, P %d, micro-batch %d, rounds %d%n", n, p, microBatch, rounds);
             System.out.printf("DL4J output (one process, one matrix): median %.0f rows/s %s%n", a, Arrays.toString(round(single)));
             System.out.printf("transform (P=%d):                       median %.0f rows/s %s%n", p, b, Arrays.toString(round(spark2)));
+            System.out.printf("Spark pass-through (no network):         median %.0f rows/s %s%n", median(pass), Arrays.toString(round(pass)));
             System.out.printf("transform / DL4J output: %.2f%n", b / a);
         } finally {
             spark.stop();
         }
+    }
+
+    /** The transform's Spark side alone: the same internal-row copy and rescan, each row with one extra double. */
+    private static void passThrough(Dataset<Row> df) {
+        org.apache.spark.sql.types.StructType out = df.schema().add("x", org.apache.spark.sql.types.DataTypes.DoubleType);
+        org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows = df.queryExecution().toRdd().toJavaRDD()
+                .map(r -> new org.apache.spark.sql.catalyst.expressions.JoinedRow(r.copy(),
+                        new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(new Object[] {1.0})));
+        df.sparkSession().internalCreateDataFrame(rows.rdd(), out, false).write().format("noop").mode("overwrite").save();
     }
 
     private static double median(double[] v) {
