@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * in-memory matrix, in one JVM. The model is trained for 2 steps first (throughput does not depend on the values).
  * Each side: 1 warm-up, then {@code rounds} timed runs; the median is reported. The transform's rows come from a cached
  * DataFrame and are written to Spark's {@code noop} sink, so every output column is computed. A third measurement, the
- * same Spark path without the network (rows copied, one column appended, rescanned), shows Spark's share.
+ * same Spark path without the network (rows copied, one column appended, rescanned), shows Spark's share; a fourth, DL4J's
+ * {@code output} on the driver in micro-batches of the transform's size, the cost of the batching alone.
  *
  * <p>Arguments: {@code [RAW_DIR (data/mnist/raw)] [P (2)] [ROUNDS (5)] [MICRO_BATCH (512)]}. See docs/benchmarks.md.
  */
@@ -61,6 +62,7 @@ public final class TransformThroughput {
             double[] single = new double[rounds];
             double[] spark2 = new double[rounds];
             double[] pass = new double[rounds];
+            double[] batched = new double[rounds];
             for (int r = -1; r < rounds; r++) {
                 long t0 = System.nanoTime();
                 net.output(matrix, false);
@@ -68,6 +70,12 @@ public final class TransformThroughput {
                 long t1 = System.nanoTime();
                 model.transform(df).write().format("noop").mode("overwrite").save();
                 double d = (System.nanoTime() - t1) / 1e9;
+                long t3 = System.nanoTime();
+                for (int from = 0; from < x.length; from += microBatch) {
+                    int count = Math.min(microBatch, x.length - from);
+                    net.output(Nd4j.createFromArray(Arrays.copyOfRange(x, from, from + count)), false);
+                }
+                double m = (System.nanoTime() - t3) / 1e9;
                 long t2 = System.nanoTime();
                 passThrough(df);
                 double q = (System.nanoTime() - t2) / 1e9;
@@ -75,6 +83,7 @@ public final class TransformThroughput {
                     single[r] = n / s;
                     spark2[r] = n / d;
                     pass[r] = n / q;
+                    batched[r] = n / m;
                 }
             }
             double a = median(single);
@@ -82,6 +91,7 @@ public final class TransformThroughput {
             System.out.printf("rows %d, P %d, micro-batch %d, rounds %d%n", n, p, microBatch, rounds);
             System.out.printf("DL4J output (one process, one matrix): median %.0f rows/s %s%n", a, Arrays.toString(round(single)));
             System.out.printf("transform (P=%d):                       median %.0f rows/s %s%n", p, b, Arrays.toString(round(spark2)));
+            System.out.printf("DL4J output in micro-batches, one thread: median %.0f rows/s %s%n", median(batched), Arrays.toString(round(batched)));
             System.out.printf("Spark pass-through (no network):         median %.0f rows/s %s%n", median(pass), Arrays.toString(round(pass)));
             System.out.printf("transform / DL4J output: %.2f%n", b / a);
         } finally {
