@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * The thread finds or creates the experiment and the run (or continues the run recorded by {@link MlflowRunRecord}
  * on resume), logs the resolved configuration as params, then sends the queued step metrics in
  * {@code runs/log-batch} calls of at most {@value #MAX_METRICS} metrics; at the end the summary's numbers, the
- * artifacts and {@code runs/update} with the end status. Each request is tried {@value #ATTEMPTS} times with
+ * artifacts and {@code runs/update} with the end status. Each request is tried {@value Attempts#ATTEMPTS} times with
  * exponential backoff; the first failure is logged (a warning), later ones only counted. If the run cannot be
  * created, tracking stops for this run. The step-metric queue holds at most {@code queue-capacity} values and drops
  * the oldest beyond (one warning).
@@ -34,14 +34,7 @@ import org.slf4j.LoggerFactory;
 final class MlflowTracker implements RunTracking, Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MlflowTracker.class);
-    /** MLflow's runs/log-batch limits (REST API reference: 1000 metrics, 100 params, 1000 entities in all). */
-    static final int MAX_METRICS = 1000;
-    static final int MAX_PARAMS = 100;
-    /** MLflow's limits on a param's key and value length. */
-    static final int MAX_PARAM_KEY = 250;
-    static final int MAX_PARAM_VALUE = 6000;
-    static final int ATTEMPTS = 3;
-    private static final long BACKOFF_MILLIS = 200;
+    private static final int MAX_METRICS = MlflowPayloads.MAX_METRICS;
     private static final int SHUTDOWN_PRIORITY = 40;
     private static final long SHUTDOWN_WAIT_MILLIS = 10_000;
 
@@ -61,7 +54,7 @@ final class MlflowTracker implements RunTracking, Runnable {
     private String status;
     private Map<String, Object> summary;
     private boolean queueFullWarned;
-    private final AtomicInteger failures = new AtomicInteger();
+    private final Attempts attempts;
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean off;
     private boolean closed;
@@ -69,6 +62,7 @@ final class MlflowTracker implements RunTracking, Runnable {
     private MlflowTracker(MlflowTarget target, MlflowSettings settings, ResolvedConfiguration resolved, boolean resume,
                           String checkpointDir, String outputUri, Configuration hadoop) {
         this.target = target;
+        this.attempts = new Attempts(target);
         this.client = new MlflowClient(target, Duration.ofSeconds(10));
         this.settings = settings;
         this.resolved = resolved;
@@ -96,7 +90,7 @@ final class MlflowTracker implements RunTracking, Runnable {
         }
         long now = System.currentTimeMillis();
         List<MetricPoint> points = new ArrayList<>();
-        flatten("", m.toMap(), m.step(), now, points);
+        MlflowPayloads.flatten("", m.toMap(), m.step(), now, points);
         synchronized (this) {
             for (MetricPoint p : points) {
                 if (queue.size() >= settings.queueCapacity()) {
@@ -171,8 +165,8 @@ final class MlflowTracker implements RunTracking, Runnable {
             LOG.warn("MLflow tracking did not finish within {} s (spark-lamb.tracking.mlflow.flush-timeout-seconds); {} metric values "
                     + "and possibly the end status were not sent", waitMillis / 1000.0, left);
         }
-        if (failures.get() > 0 || dropped.get() > 0) {
-            LOG.info("MLflow tracking at {}: {} request(s) failed, {} metric value(s) dropped", target, failures.get(), dropped.get());
+        if (attempts.failures() > 0 || dropped.get() > 0) {
+            LOG.info("MLflow tracking at {}: {} request(s) failed, {} metric value(s) dropped", target, attempts.failures(), dropped.get());
         }
     }
 
@@ -191,7 +185,7 @@ final class MlflowTracker implements RunTracking, Runnable {
             List<MetricPoint> batch;
             while ((batch = nextBatch()) != null) {
                 List<MetricPoint> b = batch;
-                send("logging step metrics", () -> client.logBatch(runId, b, Map.of()));
+                attempts.send("logging step metrics", () -> client.logBatch(runId, b, Map.of()));
             }
             finish(run.get());
         } catch (InterruptedException e) {
@@ -212,7 +206,7 @@ final class MlflowTracker implements RunTracking, Runnable {
                 LOG.warn("cannot read {} ({}); starting a new MLflow run", new Path(checkpointDir, MlflowRunRecord.FILE), e.toString());
             }
         }
-        Optional<MlflowRunRecord> created = attempt("creating the MLflow run", () -> {
+        Optional<MlflowRunRecord> created = attempts.attempt("creating the MLflow run", () -> {
             String experimentId = client.experimentIdByName(target.experiment()).orElse(null);
             if (experimentId == null) {
                 try {
@@ -235,32 +229,13 @@ final class MlflowTracker implements RunTracking, Runnable {
         try {
             run.write(checkpointDir, hadoop);
         } catch (IOException e) {
-            failure("recording the MLflow run id in " + checkpointDir + " (a --resume will start a new MLflow run)", e);
+            attempts.failure("recording the MLflow run id in " + checkpointDir + " (a --resume will start a new MLflow run)", e);
         }
-        List<Map<String, String>> chunks = paramChunks(resolved.values());
+        List<Map<String, String>> chunks = MlflowPayloads.paramChunks(resolved.values());
         for (Map<String, String> chunk : chunks) {
-            send("logging the configuration as params", () -> client.logBatch(run.runId(), List.of(), chunk));
+            attempts.send("logging the configuration as params", () -> client.logBatch(run.runId(), List.of(), chunk));
         }
         return created;
-    }
-
-    /** The configuration's keys and values, cut to MLflow's lengths, in calls of at most {@value #MAX_PARAMS}. */
-    static List<Map<String, String>> paramChunks(Map<String, String> values) {
-        List<Map<String, String>> chunks = new ArrayList<>();
-        Map<String, String> chunk = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : values.entrySet()) {
-            String key = e.getKey().length() > MAX_PARAM_KEY ? e.getKey().substring(0, MAX_PARAM_KEY) : e.getKey();
-            String value = e.getValue().length() > MAX_PARAM_VALUE ? e.getValue().substring(0, MAX_PARAM_VALUE - 3) + "..." : e.getValue();
-            chunk.put(key, value);
-            if (chunk.size() == MAX_PARAMS) {
-                chunks.add(chunk);
-                chunk = new LinkedHashMap<>();
-            }
-        }
-        if (!chunk.isEmpty()) {
-            chunks.add(chunk);
-        }
-        return chunks;
     }
 
     /** Up to {@value #MAX_METRICS} queued metrics; waits for some; null when closing and nothing is left. */
@@ -289,18 +264,18 @@ final class MlflowTracker implements RunTracking, Runnable {
         if (s != null && !s.isEmpty()) {
             List<MetricPoint> points = new ArrayList<>();
             long step = s.get("steps") instanceof Number n ? n.longValue() : 0;
-            flatten("summary.", s, step, System.currentTimeMillis(), points);
+            MlflowPayloads.flatten("summary.", s, step, System.currentTimeMillis(), points);
             for (int from = 0; from < points.size(); from += MAX_METRICS) {
                 List<MetricPoint> b = points.subList(from, Math.min(points.size(), from + MAX_METRICS));
-                send("logging the final metrics", () -> client.logBatch(run.runId(), b, Map.of()));
+                attempts.send("logging the final metrics", () -> client.logBatch(run.runId(), b, Map.of()));
             }
             uploadArtifacts(run);
         }
-        send("ending the MLflow run (" + endStatus + ")", () -> client.updateRun(run.runId(), endStatus, System.currentTimeMillis()));
+        attempts.send("ending the MLflow run (" + endStatus + ")", () -> client.updateRun(run.runId(), endStatus, System.currentTimeMillis()));
     }
 
     private void uploadArtifacts(MlflowRunRecord run) throws InterruptedException {
-        Optional<String> proxied = proxiedPath(run.artifactUri());
+        Optional<String> proxied = MlflowPayloads.proxiedPath(run.artifactUri());
         if (proxied.isEmpty()) {
             LOG.warn("MLflow run {} keeps its artifacts at '{}', not behind the server's artifact proxy (mlflow-artifacts:): {} and {} "
                     + "were not uploaded; they are in {}", run.runId(), run.artifactUri(), RunOutput.MODEL, RunOutput.SUMMARY, outputUri);
@@ -308,102 +283,13 @@ final class MlflowTracker implements RunTracking, Runnable {
         }
         for (String name : List.of(RunOutput.MODEL, RunOutput.SUMMARY)) {
             String where = new Path(outputUri, name).toString();
-            Optional<Object> done = attempt("uploading " + name, () -> {
+            Optional<Object> done = attempts.attempt("uploading " + name, () -> {
                 client.uploadArtifact(proxied.get() + "/" + name, HadoopFiles.readAll(where, hadoop));
                 return Boolean.TRUE;
             });
             if (done.isEmpty()) {
                 LOG.warn("{} was not uploaded to MLflow run {}; it is at {}", name, run.runId(), where);
             }
-        }
-    }
-
-    /**
-     * The path under {@link MlflowClient#ARTIFACTS} for an artifact URI of the artifact proxy
-     * ({@code mlflow-artifacts:/1/<run>/artifacts} or {@code mlflow-artifacts://host:port/1/<run>/artifacts}); empty for
-     * any other store (s3:, dbfs:, file: ...), which this client does not write.
-     */
-    static Optional<String> proxiedPath(String artifactUri) {
-        String prefix = "mlflow-artifacts:";
-        if (!artifactUri.startsWith(prefix)) {
-            return Optional.empty();
-        }
-        String rest = artifactUri.substring(prefix.length());
-        if (rest.startsWith("//")) {
-            int slash = rest.indexOf('/', 2);
-            rest = slash < 0 ? "" : rest.substring(slash);
-        }
-        while (rest.startsWith("/")) {
-            rest = rest.substring(1);
-        }
-        while (rest.endsWith("/")) {
-            rest = rest.substring(0, rest.length() - 1);
-        }
-        return rest.isEmpty() ? Optional.empty() : Optional.of(rest);
-    }
-
-    /** Numbers (and booleans as 0/1) of {@code map}, nested maps as {@code parent.child}; nulls and strings left out. */
-    static void flatten(String prefix, Map<String, ?> map, long step, long timestamp, List<MetricPoint> out) {
-        for (Map.Entry<String, ?> e : map.entrySet()) {
-            Object v = e.getValue();
-            String key = prefix + e.getKey();
-            if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
-                out.add(new MetricPoint(key, n.doubleValue(), step, timestamp));
-            } else if (v instanceof Boolean b) {
-                out.add(new MetricPoint(key, b ? 1 : 0, step, timestamp));
-            } else if (v instanceof Map<?, ?> nested) {
-                @SuppressWarnings("unchecked")
-                Map<String, ?> m = (Map<String, ?>) nested;
-                flatten(key + ".", m, step, timestamp, out);
-            }
-        }
-    }
-
-    /** A request that may fail: tried up to {@value #ATTEMPTS} times unless the server refuses it (4xx). */
-    @FunctionalInterface
-    interface Call<T> {
-        T call() throws IOException, InterruptedException;
-    }
-
-    /** A request without an answer. */
-    @FunctionalInterface
-    interface VoidCall {
-        void call() throws IOException, InterruptedException;
-    }
-
-    private void send(String what, VoidCall call) throws InterruptedException {
-        attempt(what, () -> {
-            call.call();
-            return Boolean.TRUE;
-        });
-    }
-
-    private <T> Optional<T> attempt(String what, Call<T> call) throws InterruptedException {
-        IOException last = null;
-        for (int i = 0; i < ATTEMPTS; i++) {
-            if (i > 0) {
-                Thread.sleep(BACKOFF_MILLIS << (i - 1));
-            }
-            try {
-                return Optional.of(call.call());
-            } catch (MlflowException e) {
-                last = e;
-                if (!e.retryable()) {
-                    break;
-                }
-            } catch (IOException | RuntimeException e) {
-                last = e instanceof IOException io ? io : new IOException(e.toString(), e);
-            }
-        }
-        failure(what, last);
-        return Optional.empty();
-    }
-
-    /** The first failure is a warning; later ones are counted (and reported at the end). */
-    private void failure(String what, Exception e) {
-        if (failures.getAndIncrement() == 0) {
-            LOG.warn("MLflow tracking at {}: {} failed ({}); training goes on, later tracking failures are only counted", target, what,
-                    e == null ? "?" : e.getMessage());
         }
     }
 

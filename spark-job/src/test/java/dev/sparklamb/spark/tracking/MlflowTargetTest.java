@@ -55,15 +55,15 @@ class MlflowTargetTest {
 
     @Test
     void artifactProxyPathsAndParamLimits() {
-        assertThat(MlflowTracker.proxiedPath("mlflow-artifacts:/1/abc/artifacts")).contains("1/abc/artifacts");
-        assertThat(MlflowTracker.proxiedPath("mlflow-artifacts://host:5000/1/abc/artifacts/")).contains("1/abc/artifacts");
-        assertThat(MlflowTracker.proxiedPath("s3://bucket/1/abc/artifacts")).isEmpty();
-        assertThat(MlflowTracker.proxiedPath("dbfs:/databricks/mlflow-tracking/1/abc/artifacts")).isEmpty();
+        assertThat(MlflowPayloads.proxiedPath("mlflow-artifacts:/1/abc/artifacts")).contains("1/abc/artifacts");
+        assertThat(MlflowPayloads.proxiedPath("mlflow-artifacts://host:5000/1/abc/artifacts/")).contains("1/abc/artifacts");
+        assertThat(MlflowPayloads.proxiedPath("s3://bucket/1/abc/artifacts")).isEmpty();
+        assertThat(MlflowPayloads.proxiedPath("dbfs:/databricks/mlflow-tracking/1/abc/artifacts")).isEmpty();
         Map<String, String> many = new java.util.TreeMap<>();
         for (int i = 0; i < 250; i++) {
             many.put(String.format("k%03d", i), i == 7 ? "x".repeat(7000) : "v");
         }
-        var chunks = MlflowTracker.paramChunks(many);
+        var chunks = MlflowPayloads.paramChunks(many);
         assertThat(chunks).extracting(Map::size).containsExactly(100, 100, 50);
         assertThat(chunks.get(0).get("k007")).hasSize(6000).endsWith("...");
         assertThat(Optional.ofNullable(chunks.get(2).get("k249"))).contains("v");
