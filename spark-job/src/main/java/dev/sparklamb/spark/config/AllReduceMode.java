@@ -4,27 +4,17 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** How gradients are summed and the optimizer applied each step ({@code spark-lamb.training.all-reduce}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum AllReduceMode implements ConfigChoice {
-    TREE("tree"),
-    SHARDED("sharded");
+    TREE,
+    SHARDED;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.training.all-reduce";
 
-    private final String key;
-
-    AllReduceMode(String key) {
-        this.key = key;
-    }
-
+    /** The spelling in the configuration file ({@link #key()}), also in JSON output. */
     @JsonValue
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
     public String toString() {
-        return key;
+        return key();
     }
 
     /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */

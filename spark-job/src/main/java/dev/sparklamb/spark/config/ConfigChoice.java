@@ -9,8 +9,10 @@ import java.util.List;
  */
 public interface ConfigChoice {
 
-    /** How the value is written in a configuration file, e.g. {@code "resnet-mini"}. */
-    String key();
+    /** How the value is written in a configuration file: the constant's name in lower case, '_' as '-' (e.g. {@code "resnet-mini"}). */
+    default String key() {
+        return ((Enum<?>) this).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
 
     /** The keys of {@code type}'s constants, in declaration order. */
     static <E extends Enum<E> & ConfigChoice> List<String> keys(Class<E> type) {

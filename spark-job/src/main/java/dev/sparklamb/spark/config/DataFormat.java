@@ -4,27 +4,17 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** The file format of the training and test data ({@code spark-lamb.data.format}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum DataFormat implements ConfigChoice {
-    PARQUET("parquet"),
-    CSV("csv");
+    PARQUET,
+    CSV;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.data.format";
 
-    private final String key;
-
-    DataFormat(String key) {
-        this.key = key;
-    }
-
+    /** The spelling in the configuration file ({@link #key()}), also in JSON output. */
     @JsonValue
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
     public String toString() {
-        return key;
+        return key();
     }
 
     /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */

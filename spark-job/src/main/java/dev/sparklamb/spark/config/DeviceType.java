@@ -4,28 +4,18 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Where executors run the network ({@code spark-lamb.device.type}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum DeviceType implements ConfigChoice {
-    AUTO("auto"),
-    GPU("gpu"),
-    CPU("cpu");
+    AUTO,
+    GPU,
+    CPU;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.device.type";
 
-    private final String key;
-
-    DeviceType(String key) {
-        this.key = key;
-    }
-
+    /** The spelling in the configuration file ({@link #key()}), also in JSON output. */
     @JsonValue
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
     public String toString() {
-        return key;
+        return key();
     }
 
     /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */

@@ -4,28 +4,18 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** A built-in network architecture ({@code spark-lamb.model.preset}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum ModelPreset implements ConfigChoice {
-    MLP("mlp"),
-    LENET("lenet"),
-    RESNET_MINI("resnet-mini");
+    MLP,
+    LENET,
+    RESNET_MINI;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.model.preset";
 
-    private final String key;
-
-    ModelPreset(String key) {
-        this.key = key;
-    }
-
+    /** The spelling in the configuration file ({@link #key()}), also in JSON output. */
     @JsonValue
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
     public String toString() {
-        return key;
+        return key();
     }
 
     /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */

@@ -4,29 +4,19 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Which optimizer a run uses ({@code spark-lamb.optimizer.name}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum OptimizerKind implements ConfigChoice {
-    LAMB("lamb"),
-    LARS("lars"),
-    ADAMW("adamw"),
-    ADAM("adam");
+    LAMB,
+    LARS,
+    ADAMW,
+    ADAM;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.optimizer.name";
 
-    private final String key;
-
-    OptimizerKind(String key) {
-        this.key = key;
-    }
-
+    /** The spelling in the configuration file ({@link #key()}), also in JSON output. */
     @JsonValue
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
     public String toString() {
-        return key;
+        return key();
     }
 
     /** The constant written {@code value}; a {@link ConfigurationException} naming {@link #KEY} otherwise. */
