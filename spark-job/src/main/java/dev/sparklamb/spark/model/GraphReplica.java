@@ -39,6 +39,20 @@ final class GraphReplica extends Replica {
     }
 
     @Override
+    protected void fit(INDArray features, INDArray featureMask, INDArray labels, INDArray labelMask) {
+        graph.setInputs(features);
+        graph.setLabels(labels);
+        graph.setLayerMaskArrays(featureMask == null ? null : new INDArray[] {featureMask},
+                labelMask == null ? null : new INDArray[] {labelMask});
+        graph.computeGradientAndScore();
+    }
+
+    @Override
+    protected void clearMasks() {
+        graph.clearLayerMaskArrays();
+    }
+
+    @Override
     protected INDArray flatGradient() {
         return graph.gradient().gradient();
     }
@@ -51,6 +65,14 @@ final class GraphReplica extends Replica {
     @Override
     public INDArray output(INDArray features) {
         return graph.outputSingle(false, features);
+    }
+
+    @Override
+    public INDArray output(INDArray features, INDArray featureMask) {
+        if (featureMask == null) {
+            return output(features);
+        }
+        return graph.output(false, new INDArray[] {features}, new INDArray[] {featureMask}, null)[0];
     }
 
     @Override

@@ -39,6 +39,19 @@ final class MultiLayerReplica extends Replica {
     }
 
     @Override
+    protected void fit(INDArray features, INDArray featureMask, INDArray labels, INDArray labelMask) {
+        net.setInput(features);
+        net.setLabels(labels);
+        net.setLayerMaskArrays(featureMask, labelMask);
+        net.computeGradientAndScore();
+    }
+
+    @Override
+    protected void clearMasks() {
+        net.clearLayerMaskArrays();
+    }
+
+    @Override
     protected INDArray flatGradient() {
         return net.gradient().gradient();
     }
@@ -51,6 +64,14 @@ final class MultiLayerReplica extends Replica {
     @Override
     public INDArray output(INDArray features) {
         return net.output(features, false);
+    }
+
+    @Override
+    public INDArray output(INDArray features, INDArray featureMask) {
+        if (featureMask == null) {
+            return output(features);
+        }
+        return net.output(features, false, featureMask, null);
     }
 
     @Override

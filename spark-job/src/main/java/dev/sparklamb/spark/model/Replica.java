@@ -69,8 +69,30 @@ public abstract class Replica {
         return score() * features.size(0);
     }
 
+    /**
+     * As {@link #gradient(INDArray, INDArray, float[])} for masked data (sequences): {@code featureMask} marks the real
+     * (not padding) time steps of the input, {@code labelMask} the positions whose labels count in the loss (either may
+     * be null). DL4J's loss layers sum the masked-in positions' losses and gradients; the returned loss is that sum
+     * (DL4J's score times the number of examples). Masks are cleared again afterwards.
+     */
+    public double gradient(INDArray features, INDArray featureMask, INDArray labels, INDArray labelMask, float[] fullGradient) {
+        try {
+            fit(features, featureMask, labels, labelMask);
+            DenseTensor.of(flatGradient(), "gradient", "gradient").read(0, fullGradient, fullGradient.length);
+            return score() * features.size(0);
+        } finally {
+            clearMasks();
+        }
+    }
+
     /** Sets inputs and labels and runs {@code computeGradientAndScore}. */
     protected abstract void fit(INDArray features, INDArray labels);
+
+    /** Sets inputs, labels and their masks (null: none) and runs {@code computeGradientAndScore}. */
+    protected abstract void fit(INDArray features, INDArray featureMask, INDArray labels, INDArray labelMask);
+
+    /** Removes any masks set by {@link #fit(INDArray, INDArray, INDArray, INDArray)}. */
+    protected abstract void clearMasks();
 
     protected abstract INDArray flatGradient();
 
@@ -78,6 +100,9 @@ public abstract class Replica {
 
     /** Network output (class probabilities for a softmax output layer). */
     public abstract INDArray output(INDArray features);
+
+    /** Network output for masked input (e.g. padded sequences; {@code featureMask} null: none), in inference mode. */
+    public abstract INDArray output(INDArray features, INDArray featureMask);
 
     /** Mean loss over the examples, as the output layer's loss function defines it. */
     public abstract double meanLoss(INDArray features, INDArray labels);
