@@ -706,7 +706,7 @@ class HostileInputTest {
                     truncate(model, Files.size(model) / 2);
                     return new Invocation(evaluateArgs(model, testParquet), null, null);
                 }),
-                named("evaluate: model file does not exist", DATA, List.of("no-model.zip", "does not exist"),
+                named("evaluate: model file does not exist", CONFIG, List.of("no-model.zip", "does not exist"),
                         dir -> new Invocation(evaluateArgs(dir.resolve("no-model.zip"), testParquet), null, null)),
                 named("evaluate: data with the wrong feature length", DATA, List.of("has 63 values", "evaluation data"), dir -> {
                     float[][] bad = copy(Arrays.copyOf(x, 100));

@@ -38,13 +38,28 @@ public final class DatasetReader {
     private final int featureCount;
     private final int classes;
     private final long seed;
+    private final boolean labelsRequired;
 
     public DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed) {
+        this(spark, settings, featureCount, classes, seed, true);
+    }
+
+    private DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed, boolean labelsRequired) {
         this.spark = spark;
         this.settings = settings;
         this.featureCount = featureCount;
         this.classes = classes;
         this.seed = seed;
+        this.labelsRequired = labelsRequired;
+    }
+
+    /**
+     * A reader for data that may lack the label column (prediction): when the data has no column named
+     * {@code spark-lamb.data.label-column}, every example gets label 0, which nothing downstream may use; when it has
+     * one, it is checked and kept as for training (and, with one column per feature, is not a feature).
+     */
+    public DatasetReader labelsOptional() {
+        return new DatasetReader(spark, settings, featureCount, classes, seed, false);
     }
 
     /**
@@ -84,9 +99,10 @@ public final class DatasetReader {
                 .withColumn(ORDER_COLUMN, functions.monotonically_increasing_id())
                 .orderBy(FILE_COLUMN, BLOCK_COLUMN, ORDER_COLUMN)
                 .drop(BLOCK_COLUMN, ORDER_COLUMN);
+        String label = labelsRequired || hasColumn(df, settings.labelColumn()) ? settings.labelColumn() : null;
         RowDecoder decoder = settings.format() == DataFormat.CSV && !hasColumn(df, settings.featuresColumn())
-                ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
-                : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), settings.labelColumn(), FILE_COLUMN,
+                ? RowDecoder.forScalarColumns(withFile.schema(), what, label, FILE_COLUMN, featureCount, classes)
+                : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), label, FILE_COLUMN,
                 featureCount, classes);
         JavaRDD<DecodedRow> decoded;
         try { // zipWithIndex already runs jobs (the sort's sampling, partition sizes) that read the data
