@@ -31,12 +31,28 @@ public final class Vocabulary implements Serializable {
     /** The special tokens, in the order a vocabulary built by {@link VocabularyBuilder} gives them ids 0..4. */
     public static final List<String> SPECIAL = List.of(PAD, UNK, CLS, SEP, MASK);
 
-    private final List<String> tokens;
-    private final Map<String, Integer> ids;
+    /** An array, and the map rebuilt on first use: Spark broadcasts with Kryo, which handles neither JDK immutable collections nor records well. */
+    private String[] tokens;
+    private transient Map<String, Integer> ids;
 
-    private Vocabulary(List<String> tokens, Map<String, Integer> ids) {
+    private Vocabulary() { // for Kryo
+    }
+
+    private Vocabulary(String[] tokens, Map<String, Integer> ids) {
         this.tokens = tokens;
         this.ids = ids;
+    }
+
+    private Map<String, Integer> ids() {
+        Map<String, Integer> m = ids;
+        if (m == null) {
+            m = new HashMap<>(tokens.length * 2);
+            for (int i = 0; i < tokens.length; i++) {
+                m.put(tokens[i], i);
+            }
+            ids = m;
+        }
+        return m;
     }
 
     /**
@@ -65,7 +81,7 @@ public final class Vocabulary implements Serializable {
                 throw new DataException("vocabulary '" + source + "': lacks the special token " + s + "; it needs all of " + SPECIAL);
             }
         }
-        return new Vocabulary(List.copyOf(tokens), Collections.unmodifiableMap(ids));
+        return new Vocabulary(tokens.toArray(new String[0]), ids);
     }
 
     /** Parses a {@code vocab.txt} (UTF-8; the last line may or may not end with a line terminator). */
@@ -80,60 +96,60 @@ public final class Vocabulary implements Serializable {
     }
 
     public int size() {
-        return tokens.size();
+        return tokens.length;
     }
 
     public List<String> tokens() {
-        return tokens;
+        return List.of(tokens);
     }
 
     public String token(int id) {
-        return tokens.get(id);
+        return tokens[id];
     }
 
     /** The token's id, or -1. */
     public int id(String token) {
-        Integer id = ids.get(token);
+        Integer id = ids().get(token);
         return id == null ? -1 : id;
     }
 
     public int pad() {
-        return ids.get(PAD);
+        return ids().get(PAD);
     }
 
     public int unk() {
-        return ids.get(UNK);
+        return ids().get(UNK);
     }
 
     public int cls() {
-        return ids.get(CLS);
+        return ids().get(CLS);
     }
 
     public int sep() {
-        return ids.get(SEP);
+        return ids().get(SEP);
     }
 
     public int mask() {
-        return ids.get(MASK);
+        return ids().get(MASK);
     }
 
     /** The special tokens' ids, in {@link #SPECIAL}'s order. */
     public Map<String, Integer> specialIds() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        SPECIAL.forEach(s -> m.put(s, ids.get(s)));
+        SPECIAL.forEach(s -> m.put(s, ids().get(s)));
         return m;
     }
 
     /** The map DL4J's {@code BertWordPieceTokenizerFactory} needs: token to id, in reverse string order. */
     NavigableMap<String, Integer> wordPieceMap() {
         TreeMap<String, Integer> m = new TreeMap<>(Collections.reverseOrder());
-        m.putAll(ids);
+        m.putAll(ids());
         return m;
     }
 
     /** The {@code vocab.txt} text: one token per line, each line terminated by {@code \n}. */
     public String toText() {
-        StringBuilder s = new StringBuilder(tokens.size() * 8);
+        StringBuilder s = new StringBuilder(tokens.length * 8);
         for (String t : tokens) {
             s.append(t).append('\n');
         }

@@ -41,7 +41,10 @@ import scala.Tuple2;
  */
 public final class VocabularyBuilder {
 
-    /** The vocabulary grows in this many rounds (fewer when proposals run out). */
+    /**
+     * A round adds up to 1/ROUNDS of the pieces to learn, so the vocabulary is complete after this many rounds, or more
+     * when a round has fewer proposals than that, or fewer when proposals run out.
+     */
     public static final int ROUNDS = 20;
     /** A piece proposed fewer times than this (summed over the corpus) is never added. */
     public static final long MIN_COUNT = 2;
@@ -70,6 +73,11 @@ public final class VocabularyBuilder {
      * @throws ConfigurationException naming {@code --vocab-size} when it is smaller than the start (specials and characters)
      */
     public static Vocabulary build(JavaPairRDD<String, Long> words, int size, boolean lowerCase, Consumer<String> log) {
+        return build(words, size, lowerCase, ROUNDS, log);
+    }
+
+    /** {@link #build(JavaPairRDD, int, boolean, Consumer)} in {@code rounds} rounds instead of {@value #ROUNDS} (for tests). */
+    static Vocabulary build(JavaPairRDD<String, Long> words, int size, boolean lowerCase, int rounds, Consumer<String> log) {
         Set<Integer> codePoints = new HashSet<>(words.keys().flatMap(w -> w.codePoints().boxed().iterator()).distinct().collect());
         List<String> tokens = start(codePoints);
         if (tokens.size() > size) {
@@ -77,7 +85,7 @@ public final class VocabularyBuilder {
                     + " distinct characters (each as a word start and as a ## continuation) and the " + Vocabulary.SPECIAL.size()
                     + " special tokens need " + tokens.size() + "; use --vocab-size " + tokens.size() + " or more");
         }
-        int batch = (int) Math.max(1, Math.ceil((size - tokens.size()) / (double) ROUNDS));
+        int batch = (int) Math.max(1, Math.ceil((size - tokens.size()) / (double) rounds));
         log.accept(String.format("vocabulary: %d words (%d distinct characters): start %d tokens, target %d, up to %d new pieces per round",
                 words.count(), codePoints.size(), tokens.size(), size, batch));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(words.context());
