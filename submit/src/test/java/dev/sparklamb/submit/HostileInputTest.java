@@ -742,26 +742,26 @@ class HostileInputTest {
 
     static List<Arguments> importTextCases() {
         return List.of(
-                named("import-text: a tiny corpus", OK, List.of(), dir -> importText(dir, ImportTextCommandTest.corpus(dir), "--vocab-size", "80")),
+                named("import-text: a tiny corpus", OK, List.of(), dir -> importText(dir, CliHarness.textCorpus(dir), "--vocab-size", "80")),
                 named("import-text: a BERT-style vocab.txt with [PAD] first and the others later", OK, List.of(), dir -> {
                     Path vocab = dir.resolve("vocab.txt");
                     Files.writeString(vocab, BERT_STYLE_VOCAB);
-                    Invocation inv = importText(dir, ImportTextCommandTest.corpus(dir), "--vocab", vocab.toString());
+                    Invocation inv = importText(dir, CliHarness.textCorpus(dir), "--vocab", vocab.toString());
                     return new Invocation(inv.args(), inv.mayChange(), (o, soft) -> soft.assertThat(
                             CliHarness.snapshot(dir).keySet()).contains("out/text-import.json", "out/seq-8/train/"));
                 }),
                 named("import-text: empty text file", DATA, List.of("empty.txt", "is empty"), dir -> {
-                    Path docs = ImportTextCommandTest.corpus(dir);
+                    Path docs = CliHarness.textCorpus(dir);
                     Files.writeString(docs.resolve("empty.txt"), "");
                     return importText(dir, docs);
                 }),
                 named("import-text: text file of whitespace only", DATA, List.of("blank.txt", "holds no text"), dir -> {
-                    Path docs = ImportTextCommandTest.corpus(dir);
+                    Path docs = CliHarness.textCorpus(dir);
                     Files.writeString(docs.resolve("blank.txt"), " \n\t\n");
                     return importText(dir, docs);
                 }),
                 named("import-text: text file that is not UTF-8 (Latin-1)", DATA, List.of("latin1.txt", "line 2", "UTF-8"), dir -> {
-                    Path docs = ImportTextCommandTest.corpus(dir);
+                    Path docs = CliHarness.textCorpus(dir);
                     Files.write(docs.resolve("latin1.txt"), new byte[] {'o', 'k', '\n', 'c', 'a', 'f', (byte) 0xE9, '\n'});
                     return importText(dir, docs);
                 }),
@@ -775,31 +775,31 @@ class HostileInputTest {
                 named("import-text: vocab.txt with a duplicate token", DATA, List.of("vocab.txt", "line 8", "'the'", "repeats line 2"), dir -> {
                     Path vocab = dir.resolve("vocab.txt");
                     Files.writeString(vocab, "[PAD]\nthe\n[UNK]\n[CLS]\n[SEP]\n[MASK]\npeople\nthe\n");
-                    return importText(dir, ImportTextCommandTest.corpus(dir), "--vocab", vocab.toString());
+                    return importText(dir, CliHarness.textCorpus(dir), "--vocab", vocab.toString());
                 }),
                 named("import-text: vocab.txt without [MASK]", DATA, List.of("vocab.txt", "[MASK]"), dir -> {
                     Path vocab = dir.resolve("vocab.txt");
                     Files.writeString(vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\n");
-                    return importText(dir, ImportTextCommandTest.corpus(dir), "--vocab", vocab.toString());
+                    return importText(dir, CliHarness.textCorpus(dir), "--vocab", vocab.toString());
                 }),
                 named("import-text: --vocab and --vocab-size together", CONFIG, List.of("--vocab", "--vocab-size"), dir -> {
                     Path vocab = dir.resolve("vocab.txt");
                     Files.writeString(vocab, BERT_STYLE_VOCAB);
-                    return importText(dir, ImportTextCommandTest.corpus(dir), "--vocab", vocab.toString(), "--vocab-size", "100");
+                    return importText(dir, CliHarness.textCorpus(dir), "--vocab", vocab.toString(), "--vocab-size", "100");
                 }),
                 named("import-text: --vocab-size too small for the corpus's characters", CONFIG, List.of("--vocab-size", "too small"),
-                        dir -> importText(dir, ImportTextCommandTest.corpus(dir), "--vocab-size", "20")),
+                        dir -> importText(dir, CliHarness.textCorpus(dir), "--vocab-size", "20")),
                 named("import-text: sequence length 2", CONFIG, List.of("--sequence-length", "2"),
-                        dir -> importText(dir, ImportTextCommandTest.corpus(dir), "--sequence-length", "2")),
+                        dir -> importText(dir, CliHarness.textCorpus(dir), "--sequence-length", "2")),
                 named("import-text: sequence length above --max-sequence-length", CONFIG,
                         List.of("--sequence-length", "1024", "--max-sequence-length 512"),
-                        dir -> importText(dir, ImportTextCommandTest.corpus(dir), "--sequence-length", "64,1024")),
+                        dir -> importText(dir, CliHarness.textCorpus(dir), "--sequence-length", "64,1024")),
                 named("import-text: held-out fraction 1", CONFIG, List.of("--heldout-fraction"),
-                        dir -> importText(dir, ImportTextCommandTest.corpus(dir), "--heldout-fraction", "1")),
+                        dir -> importText(dir, CliHarness.textCorpus(dir), "--heldout-fraction", "1")),
                 named("import-text: output directory exists", CONFIG, List.of("--output", "already exists"), dir -> {
                     Files.createDirectories(dir.resolve("out"));
                     Files.writeString(dir.resolve("out").resolve("keep.txt"), "not touched\n");
-                    return importText(dir, ImportTextCommandTest.corpus(dir));
+                    return importText(dir, CliHarness.textCorpus(dir));
                 }));
     }
 
