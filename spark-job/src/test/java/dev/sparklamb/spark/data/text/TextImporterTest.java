@@ -244,7 +244,7 @@ class TextImporterTest {
     }
 
     @Test
-    void badUtf8InAHeldOutDocumentNamesFileAndLineAndWritesNothing() throws IOException {
+    void badUtf8InAHeldOutDocumentNamesFileAndLineAndWritesNothingNotEvenParents() throws IOException {
         Path dir = Files.createDirectories(root.resolve("bad-utf8"));
         Path docs = Files.createDirectories(dir.resolve("docs"));
         Files.writeString(docs.resolve("a-first.txt"), "the people\nthe people\n");
@@ -252,7 +252,7 @@ class TextImporterTest {
         bad[bad.length - 2] = (byte) 0xC3; // a lone lead byte before the newline: not UTF-8
         bad[bad.length - 3] = (byte) 0xC3;
         Files.write(docs.resolve("c-third.txt"), bad);
-        assertThatThrownBy(() -> TextImporter.run(spark, settings(List.of(docs.toString()), dir.resolve("out"), null, 40, List.of(8), 2)))
+        assertThatThrownBy(() -> TextImporter.run(spark, settings(List.of(docs.toString()), dir.resolve("new/parents/out"), null, 40, List.of(8), 2)))
                 .isInstanceOf(DataException.class).hasMessageContaining("c-third.txt").hasMessageContaining("line 2")
                 .hasMessageContaining("UTF-8");
         try (Stream<Path> s = Files.list(dir)) {

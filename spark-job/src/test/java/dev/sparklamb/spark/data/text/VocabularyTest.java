@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.spark.data.DataException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class VocabularyTest {
@@ -27,6 +28,26 @@ class VocabularyTest {
         assertThat(v.id("run")).isEqualTo(7);
         assertThat(v.id("missing")).isEqualTo(-1);
         assertThat(v.toText()).isEqualTo("[PAD]\nthe\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n##s\nrun\n");
+    }
+
+    /**
+     * Spark broadcasts the vocabulary and ships documents with Kryo (the CLI's serializer); local mode never deserializes
+     * a broadcast, so the round trip is checked here, as an executor JVM would do it.
+     */
+    @Test
+    void kryoRoundTripAsOnAnExecutor() {
+        var kryo = new org.apache.spark.serializer.KryoSerializer(new org.apache.spark.SparkConf()).newInstance();
+        scala.reflect.ClassTag<Object> any = scala.reflect.ClassTag$.MODULE$.Any();
+        Vocabulary v = parse("[PAD]\nthe\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n##s\n");
+        Vocabulary back = (Vocabulary) kryo.deserialize(kryo.serialize(v, any), any);
+        assertThat(back.tokens()).isEqualTo(v.tokens());
+        assertThat(back.id("##s")).isEqualTo(6);
+        assertThat(back.specialIds()).isEqualTo(v.specialIds());
+        TextDocument d = (TextDocument) kryo.deserialize(kryo.serialize(new TextDocument(3, "file:/a/b.txt", "b.txt", 42, true), any), any);
+        assertThat(List.of(d.index(), d.path(), d.name(), d.bytes(), d.heldOut())).isEqualTo(List.of(3, "file:/a/b.txt", "b.txt", 42L, true));
+        DocumentTokens t = (DocumentTokens) kryo.deserialize(kryo.serialize(new DocumentTokens(5, new int[] {7, 8}), any), any);
+        assertThat(t.index).isEqualTo(5);
+        assertThat(t.ids).containsExactly(7, 8);
     }
 
     @Test
