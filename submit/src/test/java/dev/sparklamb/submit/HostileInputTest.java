@@ -796,6 +796,13 @@ class HostileInputTest {
                         dir -> importText(dir, CliHarness.textCorpus(dir), "--sequence-length", "64,1024")),
                 named("import-text: held-out fraction 1", CONFIG, List.of("--heldout-fraction"),
                         dir -> importText(dir, CliHarness.textCorpus(dir), "--heldout-fraction", "1")),
+                named("import-text: output under a regular file", CONFIG, List.of("--output", "afile"), dir -> {
+                    Files.writeString(dir.resolve("afile"), "a regular file\n");
+                    Invocation inv = importText(dir, CliHarness.textCorpus(dir));
+                    String[] args = inv.args().clone();
+                    args[List.of(args).indexOf("--output") + 1] = dir.resolve("afile").resolve("out").toString();
+                    return new Invocation(args, null, null);
+                }),
                 named("import-text: output directory exists", CONFIG, List.of("--output", "already exists"), dir -> {
                     Files.createDirectories(dir.resolve("out"));
                     Files.writeString(dir.resolve("out").resolve("keep.txt"), "not touched\n");

@@ -103,9 +103,7 @@ public final class TextImporter {
         Broadcast<SerializableConfiguration> conf = jsc.broadcast(new SerializableConfiguration(hadoop));
         int maxSlices = s.partitions() > 0 ? s.partitions() : 4 * jsc.defaultParallelism();
         try (ImportProgress progress = new ImportProgress(spark.sparkContext(), s.progressEverySeconds())) {
-            if (!fs.mkdirs(tmp)) {
-                throw new ConfigurationException("--output: cannot create '" + tmp + "' next to '" + out + "'");
-            }
+            createDirectory(fs, tmp, out);
             Vocabulary vocabulary = given != null ? given : buildVocabulary(jsc, conf, TextCorpus.slices(train, maxSlices), s, progress);
             Map<String, Object> splits = new LinkedHashMap<>();
             List<Map<String, Object>> outputs = new ArrayList<>();
@@ -318,6 +316,19 @@ public final class TextImporter {
             return top;
         } catch (IOException e) {
             throw new ConfigurationException("--output: cannot access '" + p.getParent() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void createDirectory(FileSystem fs, Path tmp, Path out) {
+        String problem;
+        try {
+            problem = fs.mkdirs(tmp) ? null : "mkdirs returned false";
+        } catch (IOException | RuntimeException e) {
+            problem = e.toString();
+        }
+        if (problem != null) {
+            throw new ConfigurationException("--output: cannot create '" + out + "' (its temporary sibling '" + tmp.getName() + "'): " + problem
+                    + " (nothing was written)");
         }
     }
 
