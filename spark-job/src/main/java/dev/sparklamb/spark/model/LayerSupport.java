@@ -37,7 +37,8 @@ import dev.sparklamb.spark.model.transformer.TokenFeedForward;
 /**
  * Which DL4J 1.0.0-M2 layer and graph-vertex configuration classes the trainer trains exactly as DL4J's own
  * single-process {@code fit} would (with spark-lamb's optimizer in place of DL4J's updater), and why every other one
- * is refused. The supported set is exactly what the equivalence tests cover ({@code LayerEquivalenceTest}); a class
+ * is refused. The supported set is exactly what the equivalence tests cover ({@code LayerEquivalenceTest},
+ * {@code SequenceLayerEquivalenceTest} for sequence layers with masks); a class
  * that is in neither list (a user's own layer class, say) is refused too. {@code docs/models.md} lists every class.
  */
 public final class LayerSupport {
