@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -158,5 +159,60 @@ class BertMiniPresetTest {
         RunConfig c = tiny();
         Replica replica = ModelFactory.spec(c.model(), c.seed(), new Configuration()).build();
         assertThat(catchThrowable(() -> replica.output(tokens(1, 9, 3), null))).hasStackTraceContaining("spark-lamb.model.bert.max-length = 8");
+    }
+
+    @Test
+    void gradientsOfSeparateMicroBatchesAddUpToTheWholeBatchsWithKeyedDropout() {
+        RunConfig c = tiny();
+        Replica replica = ModelFactory.spec(c.model(), c.seed(), new Configuration()).buildReplica();
+        int n = 4;
+        INDArray x = tokens(n, 8, 4);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, n, 100, 8);
+        INDArray featureMask = Nd4j.ones(DataType.FLOAT, n, 8);
+        featureMask.get(NDArrayIndex.point(3), NDArrayIndex.interval(6, 8)).assign(0);
+        INDArray labelMask = Nd4j.zeros(DataType.FLOAT, n, 8);
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < 8; t++) {
+                labels.putScalar(new int[] {i, r.nextInt(100), t}, 1);
+                if (featureMask.getDouble(i, t) == 1 && r.nextInt(3) == 0) {
+                    labelMask.putScalar(i, t, 1);
+                }
+            }
+        }
+        long[] ids = {20, 21, 22, 23};
+        float[] whole = new float[(int) replica.parameterCount()];
+        double wholeLoss;
+        try (DropoutContext.Scope s = DropoutContext.open(c.seed(), 5, ids)) {
+            wholeLoss = replica.gradient(x, featureMask, labels, labelMask, whole);
+        }
+        float[] sum = new float[whole.length];
+        double lossSum = 0;
+        for (int[] part : new int[][] {{0, 1}, {1, 4}}) {
+            float[] g = new float[whole.length];
+            try (DropoutContext.Scope s = DropoutContext.open(c.seed(), 5, java.util.Arrays.copyOfRange(ids, part[0], part[1]))) {
+                lossSum += replica.gradient(rows(x, part), rows(featureMask, part), rows(labels, part), rows(labelMask, part), g);
+            }
+            for (int i = 0; i < g.length; i++) {
+                sum[i] += g[i];
+            }
+        }
+        assertThat(lossSum).isCloseTo(wholeLoss, within(1e-4 * Math.abs(wholeLoss)));
+        double scale = 0;
+        for (float v : whole) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < whole.length; i++) {
+            assertThat((double) Math.abs(sum[i] - whole[i])).as("parameter %d", i).isLessThanOrEqualTo(1e-5 * Math.max(1, scale));
+        }
+    }
+
+    private static INDArray rows(INDArray a, int[] range) {
+        INDArrayIndex[] index = new INDArrayIndex[a.rank()];
+        index[0] = NDArrayIndex.interval(range[0], range[1]);
+        for (int d = 1; d < index.length; d++) {
+            index[d] = NDArrayIndex.all();
+        }
+        return a.get(index).dup();
     }
 }

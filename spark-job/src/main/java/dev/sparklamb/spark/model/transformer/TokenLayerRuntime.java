@@ -68,7 +68,12 @@ abstract class TokenLayerRuntime<C extends TokenLayer> extends BaseLayer<C> {
             int examples = (int) input.size(0);
             int length = (int) input.size(2);
             out = fromRows(forward(toRows(input.dup()), examples, length, maskArray == null ? null : maskArray.dup()), examples, length);
-            cachedFor = input;
+            if (training) {
+                cachedFor = input;
+            } else {
+                forget(); // inference: nothing to keep for a backward pass
+                cachedFor = null;
+            }
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
