@@ -85,9 +85,13 @@ class SameDiffGradientTest extends DoublePrecisionTest {
     }
 
     static boolean finiteDifferencesAgree(ComputationGraph net, Data d) {
-        return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {d.x()})
+        return GradientCheckUtil.checkGradients(config(net, d));
+    }
+
+    static GradientCheckUtil.GraphConfig config(ComputationGraph net, Data d) {
+        return new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {d.x()})
                 .labels(new INDArray[] {d.y()}).inputMask(new INDArray[] {d.featureMask()}).labelMask(new INDArray[] {d.labelMask()})
-                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.ZEROS).exitOnFirstError(true));
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.ZEROS).exitOnFirstError(true);
     }
 
     @Test
