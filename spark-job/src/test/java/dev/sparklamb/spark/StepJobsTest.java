@@ -2,7 +2,6 @@ package dev.sparklamb.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sparklamb.spark.allreduce.CommunicationMeter;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.output.StepMetrics;
 import dev.sparklamb.spark.train.SparkTrainer;
@@ -10,10 +9,7 @@ import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,8 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Spark round trips per training step, counted with a {@link SparkListener} (jobs started and stages run, attributed
- * to steps by the step tag the engines set, {@link CommunicationMeter#PROPERTY}): the sharded all-reduce takes one
+ * Spark round trips per training step, counted with a {@link SparkListener} ({@link StepCounter}): the sharded all-reduce takes one
  * job of three stages per step for every optimizer, LAMB and LARS included (their trust ratios need every shard's
  * norms); only a step whose gradient is clipped takes a second job. Counts, not times.
  */
@@ -36,45 +31,14 @@ class StepJobsTest {
     @TempDir
     Path tmp;
 
-    /** Jobs started and stages submitted per step (0-based), from the step tags of the jobs. */
-    static final class StepCounter extends SparkListener {
-        final Map<Long, int[]> perStep = new TreeMap<>();
-
-        private synchronized void count(java.util.Properties properties, int what) {
-            String tag = properties == null ? null : properties.getProperty(CommunicationMeter.PROPERTY);
-            if (tag != null) {
-                perStep.computeIfAbsent(Long.parseLong(tag.substring(tag.lastIndexOf('-') + 1)), k -> new int[2])[what]++;
-            }
-        }
-
-        @Override
-        public void onJobStart(SparkListenerJobStart event) {
-            count(event.properties(), 0);
-        }
-
-        @Override
-        public void onStageSubmitted(SparkListenerStageSubmitted event) {
-            count(event.properties(), 1);
-        }
-
-        synchronized Map<Long, int[]> counts() {
-            return new TreeMap<>(perStep);
-        }
-    }
-
     record Counted(TrainedModel model, Map<Long, int[]> counts) {
     }
 
     Counted train(String name, String optimizer, String allReduce, String... extra) throws Exception {
         RunConfig config = TestSpark.config(tmp.resolve(name), ShardedAllReduceTest.overrides(3, optimizer, allReduce, 0, extra));
-        StepCounter counter = new StepCounter();
-        spark.sparkContext().addSparkListener(counter);
-        try {
+        try (StepCounter counter = new StepCounter(spark.sparkContext())) {
             TrainedModel model = new SparkTrainer(spark, config).fit(DATA.frame(spark), null);
-            spark.sparkContext().listenerBus().waitUntilEmpty();
             return new Counted(model, counter.counts());
-        } finally {
-            spark.sparkContext().removeSparkListener(counter);
         }
     }
 
