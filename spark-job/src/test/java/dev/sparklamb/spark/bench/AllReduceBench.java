@@ -33,7 +33,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * {@code tree} vs {@code sharded} all-reduce: step time, Spark jobs and stages, and bytes per step (Spark's task
  * metrics) for MLPs of about 1M, 10M and 50M parameters with N executor JVMs ({@code local-cluster}); the modes
- * ({@link #MODES}) take turns step by step in the same run, on the same cached data and executors. The
+ * ({@link #MODES}) take turns step by step (in an order that rotates every step) in the same run, on the same cached
+ * data and executors. The
  * global batch is small (8 examples per partition) so that communication, not compute, is what is measured.
  *
  * <p>Arguments: executor counts (e.g. {@code 2,4}), hidden widths (e.g. {@code 700,2800,6700}), steps per run,
@@ -143,7 +144,10 @@ public final class AllReduceBench {
             }
             Map<String, Map<Long, int[]>> counts = new LinkedHashMap<>();
             for (int step = 0; step < steps; step++) {
-                for (Run r : runs) {
+                // The order rotates every step: a mode's step can pay for the one before it (garbage, asynchronous
+                // clean-up on the executors), so each mode follows each other mode equally often.
+                for (int j = 0; j < runs.size(); j++) {
+                    Run r = runs.get((j + step) % runs.size());
                     counter.clear();
                     StepOutcome o = r.engine.step(step, r.plan);
                     Communication c = o.communication();
@@ -152,8 +156,10 @@ public final class AllReduceBench {
                     r.communication.add(c);
                     int[] jobs = counter.counts().getOrDefault((long) step, new int[2]);
                     counts.computeIfAbsent(r.mode, k -> new LinkedHashMap<>()).put((long) step, jobs);
-                    System.out.printf("STEP %s N=%d params=%d step %d: %.0f ms (%s), %d jobs, %d stages%n", r.mode, n, params, step + 1,
-                            r.steps.get(step)[0], o.wasSkipped() ? "skipped" : "applied", jobs[0], jobs[1]);
+                    System.out.printf("STEP %s N=%d params=%d step %d: %.0f ms = distribute %.0f + job %.0f (load %.0f, compute %.0f) + update %.0f (%s), "
+                            + "%d jobs, %d stages%n", r.mode, n, params, step + 1, r.steps.get(step)[0], (o.distributed() - o.start()) / 1e6,
+                            (o.reduced() - o.distributed()) / 1e6, o.sum().loadNanos() / 1e6, o.sum().computeNanos() / 1e6, (o.updated() - o.reduced()) / 1e6, o.wasSkipped() ? "skipped" : "applied",
+                            jobs[0], jobs[1]);
                 }
             }
             List<String> rows = new ArrayList<>();
