@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 
 /**
@@ -17,6 +18,8 @@ public final class StepCounter extends SparkListener implements AutoCloseable {
 
     private final SparkContext sc;
     private final Map<Long, int[]> perStep = new TreeMap<>();
+    private final Map<Integer, Long> stageSteps = new java.util.HashMap<>();
+    private final Map<Long, StringBuilder> stageTimes = new TreeMap<>();
 
     public StepCounter(SparkContext sc) {
         this.sc = sc;
@@ -38,6 +41,31 @@ public final class StepCounter extends SparkListener implements AutoCloseable {
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted event) {
         count(event.properties(), 1);
+        String tag = event.properties() == null ? null : event.properties().getProperty(CommunicationMeter.PROPERTY);
+        if (tag != null) {
+            synchronized (this) {
+                stageSteps.put(event.stageInfo().stageId(), Long.parseLong(tag.substring(tag.lastIndexOf('-') + 1)));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void onStageCompleted(SparkListenerStageCompleted event) {
+        Long step = stageSteps.remove(event.stageInfo().stageId());
+        if (step != null && event.stageInfo().submissionTime().isDefined() && event.stageInfo().completionTime().isDefined()) {
+            String name = event.stageInfo().name().replace(" at ", "@").replace(' ', '_');
+            stageTimes.computeIfAbsent(step, k -> new StringBuilder()).append(' ').append(name).append('=').append((long) event.stageInfo().completionTime().get()
+                    - (long) event.stageInfo().submissionTime().get()).append("ms");
+        }
+    }
+
+    /** Per step, the stages run with their durations (submission to completion), once the bus has delivered them. */
+    public String stageTimes(long step) throws java.util.concurrent.TimeoutException {
+        sc.listenerBus().waitUntilEmpty();
+        synchronized (this) {
+            StringBuilder b = stageTimes.get(step);
+            return b == null ? "" : b.toString().trim();
+        }
     }
 
     /** Per step: {jobs, stages}, once Spark's listener bus has delivered every event posted so far. */
@@ -53,6 +81,7 @@ public final class StepCounter extends SparkListener implements AutoCloseable {
     /** Forgets the counts so far (e.g. between runs whose step numbers repeat). */
     public synchronized void clear() {
         perStep.clear();
+        stageTimes.clear();
     }
 
     @Override

@@ -160,6 +160,7 @@ public final class AllReduceBench {
                             + "%d jobs, %d stages%n", r.mode, n, params, step + 1, r.steps.get(step)[0], (o.distributed() - o.start()) / 1e6,
                             (o.reduced() - o.distributed()) / 1e6, o.sum().loadNanos() / 1e6, o.sum().computeNanos() / 1e6, (o.updated() - o.reduced()) / 1e6, o.wasSkipped() ? "skipped" : "applied",
                             jobs[0], jobs[1]);
+                    System.out.printf("STAGES %s step %d: %s%n", r.mode, step + 1, counter.stageTimes(step));
                 }
             }
             List<String> rows = new ArrayList<>();
