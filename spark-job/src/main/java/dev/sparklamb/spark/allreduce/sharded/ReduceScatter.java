@@ -1,6 +1,9 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.Coefficients;
+import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.ShardPlan;
+import dev.sparklamb.optim.ShardUpdate;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.spark.allreduce.TreeOrder;
 import dev.sparklamb.spark.data.BatchPlan;
@@ -69,10 +72,12 @@ final class ReduceScatter {
 
     /**
      * Each owner's shard with its gradient summed over all {@code partitions} in the tree order of {@code fanIn}, plus
-     * the L1/L2 terms of the network, and its per-chunk sums of squares for the driver.
+     * the L1/L2 terms of the network, and its per-chunk sums of squares for the driver; with {@code unclipped} (LAMB,
+     * LARS) also the first pass of the update with those coefficients, whose norms the driver uses unless the step is
+     * clipped (so a step is one Spark job).
      */
     static JavaRDD<ReducedShard> ownerSums(JavaRDD<Shard> current, JavaPairRDD<Integer, GradientPart> slices, int partitions, int fanIn,
-                                           ShardPlan sp, ParameterRoles roles, long batch) {
+                                           ShardPlan sp, ParameterRoles roles, long batch, Coefficients unclipped) {
         return current.zipPartitions(slices, (Iterator<Shard> own, Iterator<Tuple2<Integer, GradientPart>> in) -> {
             Shard sh = own.next();
             List<GradientPart> parts = new ArrayList<>(partitions);
@@ -88,7 +93,10 @@ final class ReduceScatter {
                 sum = new GradientPart(sum.index(), regularized, sum.statistics(), sum.lossSum(), sum.examples(), sum.computeNanos(),
                         sum.loadNanos());
             }
-            return List.of(new ReducedShard(sh, sum, ShardedStep.gradientReport(sp, sh.shard, sum.gradient()))).iterator();
+            GradientReport report = ShardedStep.gradientReport(sp, sh.shard, sum.gradient());
+            // Also run on a non-finite gradient (its norms are then discarded with the step).
+            ShardUpdate firstPass = unclipped == null ? null : ShardedStep.update(unclipped, sp, sh.shard, sum.gradient(), sh.w, sh.m, sh.v);
+            return List.of(new ReducedShard(sh, sum, report, firstPass)).iterator();
         });
     }
 
@@ -96,7 +104,7 @@ final class ReduceScatter {
     static List<ReduceReport> reports(JavaRDD<ReducedShard> reduced) {
         return reduced
                 .map(r -> new ReduceReport(new GradientPart(0, new float[0], r.sum.statistics(), r.sum.lossSum(), r.sum.examples(),
-                        r.sum.computeNanos(), r.sum.loadNanos()), r.report))
+                        r.sum.computeNanos(), r.sum.loadNanos()), r.report, r.firstPass == null ? null : r.firstPass.norms()))
                 .collect();
     }
 }
