@@ -131,6 +131,11 @@ final class LeaseFiles implements AutoCloseable {
         return type.endsWith(".FileAlreadyExistsException") || type.endsWith(".AlreadyBeingCreatedException");
     }
 
+    /** Deletes one generation (if it still exists). */
+    void delete(long generation) throws IOException {
+        fs.delete(path(generation), false);
+    }
+
     /** Deletes the generations older than {@code generation}; best effort (a leftover older one is never read). */
     void deleteOlderThan(long generation) throws IOException {
         for (long g : generations()) {

@@ -129,6 +129,13 @@ public final class RunLease implements AutoCloseable {
             long now = clock.millis();
             LeaseRecord mine = new LeaseRecord(owner, holder, next, now, now + timeout.toMillis(), false);
             if (files.createIfAbsent(next, mine.format()) && isMine(next)) {
+                Optional<Long> after = files.newest();
+                if (after.isPresent() && after.get() > next) {
+                    // The listing above missed newer generations: one was created and the older ones deleted while
+                    // the directory was being listed (a listing is not a snapshot). Ours is stale: withdraw it, look again.
+                    files.delete(next);
+                    continue;
+                }
                 generation = next;
                 expiresAtMillis = mine.expiresAtMillis();
                 if (previous.isPresent() && !previous.get().released()) {

@@ -159,7 +159,7 @@ class RunLeaseTest {
         int runs = 6;
         ExecutorService pool = Executors.newFixedThreadPool(runs);
         try {
-            for (int round = 0; round < 8; round++) {
+            for (int round = 0; round < 24; round++) {
                 String uri = tmp.resolve("race-" + round).toUri().toString();
                 if (round % 2 == 1) { // half the rounds start from a released lease, not an empty directory
                     RunLease.acquire(uri, HADOOP, TIMEOUT, Clock.systemUTC()).close();
