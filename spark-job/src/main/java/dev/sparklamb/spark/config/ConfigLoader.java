@@ -134,7 +134,15 @@ public final class ConfigLoader {
                 DataFormat.parse(c.getString(DataFormat.KEY)),
                 nonEmpty(c, "data.features-column"),
                 nonEmpty(c, "data.label-column"),
-                integer(c, "data.partitions"));
+                integer(c, "data.partitions"),
+                new TokenSettings(
+                        integer(c, "data.tokens.sequence-length"),
+                        integer(c, "data.tokens.pad-id"),
+                        integer(c, "data.tokens.unk-id"),
+                        integer(c, "data.tokens.cls-id"),
+                        integer(c, "data.tokens.sep-id"),
+                        integer(c, "data.tokens.mask-id"),
+                        c.getDouble(ROOT + "data.tokens.mask-fraction")));
 
         TrainingSettings training = new TrainingSettings(
                 integer(c, "training.global-batch"),

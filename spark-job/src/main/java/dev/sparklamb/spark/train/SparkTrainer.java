@@ -134,7 +134,12 @@ public final class SparkTrainer {
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
         ParameterRoles roles = NetworkCheck.check(driverModel.network(), "spark-lamb.model (" + spec.name() + ")", config.model().freeze());
-        ModelFactory.requireFits(driverModel, config.model(), spec.name());
+        if (config.data().isTokens()) {
+            config.data().tokens().requireWithin(config.model().classes());
+            ModelFactory.requireFitsSequences(driverModel, config.model().classes(), config.data().tokens().sequenceLength(), spec.name());
+        } else {
+            ModelFactory.requireFits(driverModel, config.model(), spec.name());
+        }
         float[] initial = config.model().initFrom().isEmpty() ? driverModel.parameters()
                 : InitialParameters.fromModelZip(config.model().initFrom(), roles.full(), hadoop);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
@@ -175,8 +180,10 @@ public final class SparkTrainer {
         Trained done = runAndWrite(loop, engine, driverModel, train, test, plan, progress, checkpoints, resolved, fingerprint, hadoop);
         TrainingRun run = done.run();
         Optional<EvaluationScore> finalEvaluation = run.lastEvaluation().filter(e -> run.progress().nextStep() == plan.totalSteps());
-        finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
-                String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
+        finalEvaluation.ifPresent(e -> LOG.info(config.data().isTokens()
+                        ? "final held-out masked-token accuracy {} ({} masked tokens), MLM loss {} per token, perplexity {}"
+                        : "final test accuracy {} ({} examples), test loss {}", String.format("%.2f%%", 100 * e.accuracy()), e.examples(),
+                String.format("%.4f", e.meanLoss()), String.format("%.3f", Math.exp(e.meanLoss()))));
         return new TrainedModel(driverModel.network(), done.parameters(), done.state(), run.history(), finalEvaluation);
     }
 

@@ -16,6 +16,7 @@ import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.evaluate.Evaluator;
 import dev.sparklamb.spark.gradient.StepTasks;
+import dev.sparklamb.spark.gradient.TokenMasking;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.output.ProgressLog;
@@ -44,6 +45,8 @@ public final class TrainingLoop {
     private final RunConfig config;
     private final ModelSpec spec;
     private final StepTasks tasks;
+    /** BERT's masking for token data ({@code data.format = tokens}), else null. */
+    private final TokenMasking masking;
     /** Random per loop: evaluation broadcasts get versions no step uses. */
     private final long evalVersionBase = new java.util.Random().nextLong() | (1L << 62);
     private long evaluations;
@@ -62,7 +65,8 @@ public final class TrainingLoop {
             throw new ConfigurationException("spark-lamb.training.batch-norm-group is " + config.training().batchNormGroup()
                     + " but the network has no BatchNormalization layer; remove the key (or set it to 0)");
         }
-        this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes());
+        this.masking = config.data().isTokens() ? new TokenMasking(config.seed(), config.model().classes(), config.data().tokens()) : null;
+        this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes(), masking);
         String optimizerName = config.optimizer().name();
         if (!roles.weightDecayOverrides().isEmpty() && !optimizerName.equals("lamb") && !optimizerName.equals("adamw")) {
             throw new ConfigurationException("spark-lamb.optimizer.name: '" + optimizerName + "' cannot honour DL4J's WeightDecay "
@@ -186,7 +190,7 @@ public final class TrainingLoop {
         Broadcast<float[]> b = jsc.broadcast(parameters);
         try {
             return Evaluator.evaluate(data, spec, b, (evalVersionBase + evaluations++) & Long.MAX_VALUE,
-                    config.training().microBatch(), config.model().classes());
+                    config.training().microBatch(), config.model().classes(), masking);
         } finally {
             b.destroy();
         }

@@ -150,7 +150,7 @@ public final class ShardedEngine implements StepEngine {
         JavaPairRDD<Integer, ParameterSlice> gathered = AllGather.toPartitions(cur, partitions);
         JavaPairRDD<Integer, GradientPart> slices = ReduceScatter.gradientSlices(train.blocks(), gathered, shardPlan, tasks, roles,
                 fixedBroadcast, plan, step);
-        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, plan.globalBatch());
+        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles);
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
         List<ReduceReport> reports = ReduceScatter.reports(reduced);
@@ -167,7 +167,7 @@ public final class ShardedEngine implements StepEngine {
                 roles.statistics().apply(totals.statistics(), plan.globalBatch(), nextFixed);
                 roles.statistics().requireFinite(nextFixed);
             }
-            k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / plan.globalBatch(), completedSteps);
+            k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / totals.lossDivisor(), completedSteps);
         } catch (InvalidGradientException e) {
             reduced.unpersist(false);
             meter.end();

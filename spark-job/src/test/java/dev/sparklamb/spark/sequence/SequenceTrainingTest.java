@@ -1,0 +1,188 @@
+package dev.sparklamb.spark.sequence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sparklamb.optim.Optimizer;
+import dev.sparklamb.spark.LocalSpark;
+import dev.sparklamb.spark.TestSpark;
+import dev.sparklamb.spark.allreduce.StepEngine;
+import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.data.BatchPlan;
+import dev.sparklamb.spark.data.CachedExamples;
+import dev.sparklamb.spark.data.DatasetReader;
+import dev.sparklamb.spark.data.EpochPermutation;
+import dev.sparklamb.spark.data.ExampleBlock;
+import dev.sparklamb.spark.gradient.SequenceBatch;
+import dev.sparklamb.spark.gradient.TokenMasking;
+import dev.sparklamb.spark.model.ModelSpec;
+import dev.sparklamb.spark.model.ParameterRoles;
+import dev.sparklamb.spark.model.Replica;
+import dev.sparklamb.spark.model.dropout.DropoutContext;
+import dev.sparklamb.spark.output.StepMetrics;
+import dev.sparklamb.spark.train.TrainingLoop;
+import dev.sparklamb.spark.train.TrainingProgress;
+import dev.sparklamb.spark.train.TrainingRun;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Masked-language-model steps through the trainer: P = 1 and P = 3 give the same parameters (masks, keyed dropout), the
+ * tree and sharded all-reduce the same bits, and a step's loss and gradient are the sums over the masked tokens of the
+ * global batch divided by their number, checked against DL4J's own whole-batch gradient and a double-precision loss
+ * from the network's output.
+ */
+@ExtendWith(LocalSpark.class)
+class SequenceTrainingTest {
+
+    static SparkSession spark;
+    static final List<int[]> TRAIN = SequenceFixtures.sequences(300, 11);
+    static final List<int[]> TEST = SequenceFixtures.sequences(60, 12);
+    static String trainPath;
+    static String testPath;
+
+    @TempDir
+    static Path data;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void writeData() {
+        trainPath = SequenceFixtures.write(spark, data.resolve("seq-8"), SequenceFixtures.rows(TRAIN), SequenceFixtures.SCHEMA);
+        testPath = SequenceFixtures.write(spark, data.resolve("test-seq-8"), SequenceFixtures.rows(TEST), SequenceFixtures.SCHEMA);
+    }
+
+    record Result(float[] parameters, List<StepMetrics> history) {
+    }
+
+    RunConfig config(int partitions, String allReduce) {
+        return TestSpark.config(tmp.resolve("out-" + partitions + allReduce), "data.format=tokens", "data.tokens.sequence-length=8",
+                "model.classes=" + SequenceFixtures.V, "data.partitions=" + partitions, "training.global-batch=64",
+                "training.micro-batch=10", "training.epochs=2", "training.max-steps=6", "training.all-reduce=" + allReduce,
+                "training.eval-every-steps=3", "optimizer.weight-decay=0.01", "optimizer.learning-rate.base=0.01",
+                "optimizer.learning-rate.warmup-fraction=0.3");
+    }
+
+    /** The trainer's loop on the token data; roles from the layout (NetworkCheck's sequence support lives in another change). */
+    Result train(RunConfig config) {
+        ModelSpec spec = ModelSpec.of(SequenceFixtures.network(config.seed()), "seq-test");
+        Replica driver = spec.build();
+        ParameterRoles roles = ParameterRoles.allOptimized(driver.layout());
+        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
+        DatasetReader reader = new DatasetReader(spark, config.data(), 0, config.model().classes(), config.seed());
+        CachedExamples train = reader.read(trainPath, "training data");
+        CachedExamples test = reader.read(testPath, "test data");
+        try {
+            BatchPlan plan = loop.plan(train);
+            Optimizer optimizer = loop.optimizer(plan);
+            try (StepEngine engine = loop.engine(train, driver.parameters(), optimizer, optimizer.init(roles.optimized()))) {
+                TrainingRun run = loop.runSteps(train, Optional.of(test), engine, TrainingProgress.start(), (m, p, u) -> { });
+                return new Result(engine.parameters(), run.history());
+            }
+        } finally {
+            train.release();
+            test.release();
+        }
+    }
+
+    static double maxRelative(float[] a, float[] b) {
+        return dev.sparklamb.spark.TestFiles.relativeDifference(a, b);
+    }
+
+    @Test
+    void oneAndThreePartitionsAgreeAndTreeEqualsSharded() {
+        Result one = train(config(1, "tree"));
+        Result three = train(config(3, "tree"));
+        Result sharded = train(config(3, "sharded"));
+        assertThat(one.history()).hasSize(6);
+        float[] initial = ModelSpec.of(SequenceFixtures.network(12345), "x").build().parameters();
+        assertThat(maxRelative(one.parameters(), initial)).as("training moved the parameters").isGreaterThan(1e-3);
+        assertThat(maxRelative(three.parameters(), one.parameters())).as("P = 3 vs P = 1").isLessThanOrEqualTo(1e-5);
+        assertThat(Arrays.equals(sharded.parameters(), three.parameters())).as("sharded == tree, bitwise").isTrue();
+        for (int s = 0; s < 6; s++) {
+            StepMetrics a = one.history().get(s);
+            StepMetrics b = three.history().get(s);
+            assertThat(b.sequence().maskedTokens()).isEqualTo(a.sequence().maskedTokens());
+            assertThat(b.sequence().tokens()).isEqualTo(a.sequence().tokens());
+            assertThat(b.loss()).isCloseTo(a.loss(), org.assertj.core.data.Offset.offset(1e-5 * Math.abs(a.loss())));
+        }
+        // held-out evaluation at steps 3 and 6: fixed masking, masked-token accuracy and loss per token
+        StepMetrics evaluated = three.history().get(2);
+        assertThat(evaluated.testAccuracy()).isBetween(0.0, 1.0);
+        assertThat(evaluated.testPerplexity()).isCloseTo(Math.exp(evaluated.testLoss()), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(evaluated.toMap()).containsKeys("tokens", "maskedTokens", "tokensPerSecond", "testPerplexity");
+        assertThat(three.history().get(5).testLoss()).isCloseTo(one.history().get(5).testLoss(),
+                org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    void stepLossAndGradientAreNormalisedByTheMaskedTokensOfTheGlobalBatch() {
+        RunConfig config = config(3, "tree");
+        Result result = train(config);
+        StepMetrics first = result.history().get(0);
+
+        // The first global batch, independently: the examples whose epoch-0 position is below 64 (one file: ids in row order).
+        EpochPermutation epoch0 = new EpochPermutation(TRAIN.size(), config.seed(), 0);
+        long[] ids = new long[64];
+        int[] tokens = new int[64 * SequenceFixtures.L];
+        int[] lengths = new int[64];
+        for (int id = 0; id < TRAIN.size(); id++) {
+            long position = epoch0.position(id);
+            if (position < 64) {
+                int at = (int) position;
+                ids[at] = id;
+                System.arraycopy(TRAIN.get(id), 0, tokens, at * SequenceFixtures.L, SequenceFixtures.L);
+                lengths[at] = TRAIN.get(id)[SequenceFixtures.L];
+            }
+        }
+        ExampleBlock batch = ExampleBlock.ofTokens(0, SequenceFixtures.L, ids, tokens, lengths);
+        int[] rows = new int[64];
+        Arrays.setAll(rows, i -> i);
+        TokenMasking masking = new TokenMasking(config.seed(), SequenceFixtures.V, config.data().tokens());
+        SequenceBatch b = SequenceBatch.of(batch, rows, 0, 64, masking, 0);
+        double maskedTokens = b.labelMask().sumNumber().doubleValue();
+        assertThat(first.sequence().maskedTokens()).isEqualTo((long) maskedTokens);
+        double realTokens = Arrays.stream(lengths).sum();
+        assertThat(first.sequence().tokens()).isEqualTo((long) realTokens);
+
+        // DL4J, one process, the whole batch in one pass: its summed gradient over the masked tokens / their count
+        ModelSpec spec = ModelSpec.of(SequenceFixtures.network(config.seed()), "seq-test");
+        Replica reference = spec.buildReplica();
+        float[] full = new float[(int) reference.parameterCount()];
+        double lossSum;
+        try (DropoutContext.Scope scope = DropoutContext.open(config.seed(), 0, ids)) {
+            lossSum = reference.gradient(b.features(), b.featureMask(), b.labels(), b.labelMask(), full);
+        }
+        double norm = 0;
+        for (float g : full) {
+            norm += ((double) g / maskedTokens) * ((double) g / maskedTokens);
+        }
+        assertThat(first.gradientNorm()).as("step 1 gradient norm = |sum of token gradients| / masked tokens")
+                .isCloseTo(Math.sqrt(norm), org.assertj.core.data.Offset.offset(1e-5 * Math.sqrt(norm)));
+        assertThat(first.loss()).isCloseTo(lossSum / maskedTokens, org.assertj.core.data.Offset.offset(1e-5 * lossSum / maskedTokens));
+
+        // and the loss in double precision from the initial network's output (dropout off: an upper bound check on the scale only)
+        Replica plain = spec.build();
+        INDArray out = plain.output(b.features(), b.featureMask());
+        double nll = 0;
+        for (int i = 0; i < 64; i++) {
+            for (int p = 0; p < SequenceFixtures.L; p++) {
+                if (b.labelMask().getDouble(i, p) == 1) {
+                    nll -= Math.log(out.getDouble(i, tokens[i * SequenceFixtures.L + p], p));
+                }
+            }
+        }
+        // untrained: every token has probability about 1/V, with or without dropout
+        assertThat(nll / maskedTokens).isCloseTo(Math.log(SequenceFixtures.V), org.assertj.core.data.Offset.offset(0.3));
+        assertThat(first.loss()).isCloseTo(Math.log(SequenceFixtures.V), org.assertj.core.data.Offset.offset(0.3));
+    }
+}
