@@ -24,7 +24,7 @@ public final class TestFiles {
     }
 
     /** Writes {@code frame} as one Parquet file (row order kept) into the new directory {@code dir}; returns its URI. */
-    static String parquet(Dataset<Row> frame, Path dir) {
+    public static String parquet(Dataset<Row> frame, Path dir) {
         frame.coalesce(1).write().parquet(dir.toUri().toString());
         return dir.toUri().toString();
     }

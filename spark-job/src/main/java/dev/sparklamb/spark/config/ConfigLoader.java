@@ -155,7 +155,8 @@ public final class ConfigLoader {
                 integer(c, "training.max-consecutive-bad-steps"),
                 AllReduceMode.parse(c.getString(AllReduceMode.KEY)),
                 integer(c, "training.shards"),
-                integer(c, "training.batch-norm-group"));
+                integer(c, "training.batch-norm-group"),
+                StagesLoader.stages(c, integer(c, "training.micro-batch")));
 
         OptimizerSettings optimizer = optimizerValues(c).settings();
         try {
@@ -176,6 +177,9 @@ public final class ConfigLoader {
                 nonEmpty(c, "tracking.mlflow.experiment"),
                 atLeast(c, "tracking.mlflow.queue-capacity", 1),
                 atLeast(c, "tracking.mlflow.flush-timeout-seconds", 0)));
+        for (int i = 0; i < training.nextStages().size(); i++) {
+            training.nextStages().get(i).check(StagesLoader.KEY + "[" + i + "]", data.isTokens());
+        }
         return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease, tracking);
     }
 

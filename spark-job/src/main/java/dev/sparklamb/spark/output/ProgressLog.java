@@ -44,8 +44,9 @@ public final class ProgressLog {
             lastPerplexity = m.testPerplexity();
         }
         boolean sequence = m.sequence() != null;
-        LOG.info(String.format("step %d/%d%s  epoch %d/%d  %s %.4f%s  lr %.3g  %.0f ex/s%s  elapsed %s  ETA %s",
-                m.step(), m.totalSteps(), m.skipped() ? " (skipped: non-finite gradient)" : "", m.epoch() + 1, epochs,
+        LOG.info(String.format("step %d/%d%s%s  epoch %d/%d  %s %.4f%s  lr %.3g  %.0f ex/s%s  elapsed %s  ETA %s",
+                m.step(), m.totalSteps(), m.skipped() ? " (skipped: non-finite gradient)" : "",
+                m.stage() == null ? "" : String.format("  stage %d", m.stage() + 1), m.epoch() + 1, epochs,
                 sequence ? "MLM loss" : "loss", m.loss(),
                 lastAccuracy == null ? "" : String.format(sequence ? "  test masked acc %.2f%%  ppl %.2f" : "  test acc %.2f%%",
                         100 * lastAccuracy, lastPerplexity),

@@ -15,7 +15,9 @@ import java.util.Map;
  * <p>For token data ({@code data.format = tokens}) {@code loss} is the mean over the step's masked tokens,
  * {@code testAccuracy} the held-out masked-token accuracy, {@code testLoss} the held-out loss per masked token, and
  * {@code sequence} counts the tokens (null for other data); {@link #toMap()} then adds {@code tokens},
- * {@code maskedTokens}, {@code tokensPerSecond} and {@code testPerplexity} ({@code exp(testLoss)}).
+ * {@code maskedTokens}, {@code tokensPerSecond} and {@code testPerplexity} ({@code exp(testLoss)}). In a staged run
+ * ({@code training.next-stages}) {@code step} and {@code totalSteps} count across the stages, {@code epoch} is the
+ * stage's own, and {@code stage} (0-based) says which stage the step belongs to (null otherwise).
  */
 public record StepMetrics(
         long step,
@@ -41,7 +43,8 @@ public record StepMetrics(
         Double testAccuracy,
         Double testLoss,
         Communication communication,
-        SequenceCounts sequence) implements Serializable {
+        SequenceCounts sequence,
+        Integer stage) implements Serializable {
 
     /**
      * A step's token counts (sequence data).
@@ -60,20 +63,31 @@ public record StepMetrics(
                        Double testLoss, Communication communication) {
         this(step, totalSteps, epoch, examples, loss, learningRate, gradientNorm, clipScale, trustRatioMin, trustRatioMinTensor,
                 trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis, distributeMillis, computeMillis,
-                allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, communication, null);
+                allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, communication, null, null);
     }
 
     public StepMetrics withEvaluation(double accuracy, double loss) {
         return new StepMetrics(step, totalSteps, epoch, examples, this.loss, learningRate, gradientNorm, clipScale, trustRatioMin,
                 trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
-                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, accuracy, loss, communication, sequence);
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, accuracy, loss, communication, sequence, stage);
     }
 
     /** With the step's token counts (sequence data). */
     public StepMetrics withSequence(SequenceCounts counts) {
         return new StepMetrics(step, totalSteps, epoch, examples, loss, learningRate, gradientNorm, clipScale, trustRatioMin,
                 trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
-                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, communication, counts);
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, communication, counts, stage);
+    }
+
+    /**
+     * The metrics of a step of stage {@code index} of a staged run ({@code training.next-stages}): its step number counted
+     * across the stages (the stage's own 1-based step plus {@code offset}, the steps of the stages before) of {@code total}.
+     */
+    public StepMetrics atStage(int index, long offset, long total) {
+        return new StepMetrics(step + offset, total, epoch, examples, loss, learningRate, gradientNorm, clipScale, trustRatioMin,
+                trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, communication, sequence,
+                index);
     }
 
     /** Held-out perplexity, {@code exp(testLoss)}, for sequence data that was evaluated at this step; else null. */
@@ -85,13 +99,16 @@ public record StepMetrics(
     public StepMetrics withCommunication(Communication c) {
         return new StepMetrics(step, totalSteps, epoch, examples, loss, learningRate, gradientNorm, clipScale, trustRatioMin,
                 trustRatioMinTensor, trustRatioMedian, trustRatioMax, trustRatioMaxTensor, examplesPerSecond, stepMillis,
-                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, c, sequence);
+                distributeMillis, computeMillis, allReduceMillis, updateMillis, skipped, testAccuracy, testLoss, c, sequence, stage);
     }
 
     /** Field name to value, in declaration order; non-finite numbers become null (JSON has no NaN). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", step);
+        if (stage != null) {
+            m.put("stage", stage);
+        }
         m.put("totalSteps", totalSteps);
         m.put("epoch", epoch);
         m.put("examples", examples);

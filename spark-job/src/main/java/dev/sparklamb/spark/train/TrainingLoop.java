@@ -86,8 +86,16 @@ public final class TrainingLoop {
      * excluded from weight decay and layer adaptation unless {@code optimizer.exclude-batch-norm} is false.
      */
     public Optimizer optimizer(BatchPlan plan) {
+        return optimizer(plan, null);
+    }
+
+    /** As {@link #optimizer(BatchPlan)}, with {@code schedule} in place of the plan's (null: the plan's). */
+    public Optimizer optimizer(BatchPlan plan, dev.sparklamb.optim.schedule.LearningRateSchedule schedule) {
         dev.sparklamb.optim.OptimizerConfig optimizer = config.optimizer().excludingBatchNorm(roles().normalization())
                 .create(plan.totalSteps(), plan.globalBatch());
+        if (schedule != null) {
+            optimizer = optimizer.withLearningRate(schedule);
+        }
         if (!roles().weightDecayOverrides().isEmpty()) {
             optimizer = optimizer.withWeightDecayOverrides(roles().weightDecayOverrides());
         }
@@ -145,15 +153,29 @@ public final class TrainingLoop {
      */
     public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
                                 StepListener listener) {
+        return runSteps(train, test, engine, from, listener, null);
+    }
+
+    /**
+     * As above for one stage of a staged run: {@code from.nextStep()} and the listener's progress count the run's steps
+     * across stages; this stage runs the run's steps {@code [span.offset(), span.offset() + plan steps)}, which are its own
+     * steps {@code 0, 1, ...} of its {@link BatchPlan}; the metrics carry the stage ({@link StepMetrics#atStage}).
+     *
+     * @param span null: an unstaged run
+     */
+    public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
+                                StepListener listener, StageSpan span) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
+        long offset = span == null ? 0 : span.offset();
         long total = plan.totalSteps();
         ProgressLog reporter = new ProgressLog(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
         TrainingProgress progress = from;
         EvaluationScore lastEvaluation = null;
-        while (progress.nextStep() < total) {
-            long step = progress.nextStep();
+        while (progress.nextStep() < offset + total) {
+            long runStep = progress.nextStep();
+            long step = runStep - offset;
             StepOutcome o = engine.step(step, plan);
             StepMetrics m;
             if (!o.wasSkipped()) {
@@ -166,6 +188,9 @@ public final class TrainingLoop {
                         progress.skippedSteps());
                 m = StepMetricsFactory.skipped(plan, step, o.learningRate(), o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
             }
+            if (span != null) {
+                m = m.atStage(span.index(), offset, span.total());
+            }
             m = m.withCommunication(o.communication());
             if (o.wasSkipped() && progress.consecutiveBadSteps() > t.maxConsecutiveBadSteps()) {
                 listener.stepDone(m, progress, engine);
@@ -173,7 +198,7 @@ public final class TrainingLoop {
                         + "(more than spark-lamb.training.max-consecutive-bad-steps = " + t.maxConsecutiveBadSteps() + "); last: "
                         + o.skipped().getMessage(), o.skipped());
             }
-            if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
+            if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (runStep + 1) % t.evalEverySteps() == 0)) {
                 EvaluationScore e = evaluate(test.get(), engine.parameters());
                 lastEvaluation = e;
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
