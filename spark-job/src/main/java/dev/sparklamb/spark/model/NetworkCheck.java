@@ -202,6 +202,13 @@ public final class NetworkCheck {
      * normalization and batch-normalization options of one (unwrapped) layer.
      */
     private static void requireSettingsSupported(String who, Unit u, Layer l) {
+        if (l.getIDropout() != null) {
+            String ignored = dropoutProblem(l);
+            if (ignored != null) {
+                throw refused(who, u, "sets dropout (" + l.getIDropout().getClass().getSimpleName() + "), but " + ignored + "; remove the layer's dropout (also one "
+                        + "inherited from the network builder's dropOut) and put a DropoutLayer before the layer instead");
+            }
+        }
         String noise = KeyedDropouts.refusal(l);
         if (noise != null) {
             throw refused(who, u, noise);
@@ -217,6 +224,22 @@ public final class NetworkCheck {
             throw refused(who, u, "sets minibatch(false) (full-data-set statistics), which DL4J applies per fit call; "
                     + "use the default minibatch(true)");
         }
+    }
+
+    /** Why DL4J does not apply a dropout set on layer {@code l} as dropout of the layer's input, or null if it does. */
+    private static String dropoutProblem(Layer l) {
+        if (l instanceof org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer) {
+            return "DL4J 1.0.0-M2 ignores the dropout of SameDiff layers (" + l.getClass().getSimpleName() + " is one): it would "
+                    + "silently not be applied";
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingLayer || l instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer) {
+            return "DL4J 1.0.0-M2's embedding layers throw on dropout of their (index) input";
+        }
+        if (l instanceof org.deeplearning4j.nn.conf.layers.RnnOutputLayer) {
+            return "DL4J's RnnOutputLayer applies it after reshaping its input to one row per position, which the trainer's "
+                    + "per-example keyed dropout cannot key";
+        }
+        return null;
     }
 
     private static boolean isStatistic(String param) {

@@ -54,6 +54,7 @@ class LayerSupportTest {
         assertThat(all).as("the enumeration finds DL4J's classes").hasSizeGreaterThan(80);
         Set<Class<?>> covered = new HashSet<>();
         LayerEquivalenceTest.cases().forEach(c -> covered.addAll(c.configurationClasses()));
+        SequenceLayerEquivalenceTest.cases().forEach(c -> covered.addAll(c.configurationClasses()));
         Set<Class<?>> supported = new HashSet<>(LayerSupport.SUPPORTED_LAYERS);
         supported.addAll(LayerSupport.SUPPORTED_VERTICES);
 
@@ -70,6 +71,7 @@ class LayerSupportTest {
         }
         assertThat(neither).as("classes without a decided status").isEmpty();
         assertThat(covered).as("equivalence tests contain only supported classes").allMatch(supported::contains);
+        assertThat(covered).as("spark-lamb's own layers are covered by equivalence tests").containsAll(LayerSupport.OWN_LAYERS);
         assertThat(LayerSupport.refusedClasses().keySet()).as("refused names are real DL4J classes")
                 .allMatch(n -> all.stream().anyMatch(t -> t.getSimpleName().equals(n)));
     }
