@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
-import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -65,6 +64,18 @@ final class SequenceFixtures {
         return rows;
     }
 
+    /** The network's configuration JSON in {@code dir}, for spark-lamb.model.config-file. */
+    static String networkFile(Path dir, MultiLayerConfiguration conf) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            Path f = dir.resolve("network.json");
+            java.nio.file.Files.writeString(f, conf.toJson());
+            return f.toUri().toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** One Parquet file (so example ids follow the list's order). */
     static String write(SparkSession spark, Path dir, List<Row> rows, StructType schema) {
         String path = dir.toUri().toString();
@@ -72,8 +83,16 @@ final class SequenceFixtures {
         return path;
     }
 
-    /** Embedding (V x 8) -> self-attention (2 heads, dropout) -> per-position softmax over V. */
+    /**
+     * Embedding (V x 8) -> per-position softmax over V: the sequence layers the trainer supports with masks. (No dropout:
+     * DL4J 1.0.0-M2's DropoutLayer fails on [mb, C, L] activations with a feature mask, and dropout on these two layers is
+     * refused by NetworkCheck.)
+     */
     static MultiLayerConfiguration network(long seed) {
+        return network(seed, V);
+    }
+
+    static MultiLayerConfiguration network(long seed, int outputs) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -81,8 +100,7 @@ final class SequenceFixtures {
                 .weightInit(WeightInit.XAVIER)
                 .list()
                 .layer(new EmbeddingSequenceLayer.Builder().nIn(V).nOut(8).inputLength(L).build())
-                .layer(new SelfAttentionLayer.Builder().nIn(8).nOut(8).nHeads(2).projectInput(true).dropOut(0.8).build())
-                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(V).activation(Activation.SOFTMAX)
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(outputs).activation(Activation.SOFTMAX)
                         .dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NCW).build())
                 .build();
     }

@@ -2,31 +2,23 @@ package dev.sparklamb.spark.sequence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.spark.LocalSpark;
 import dev.sparklamb.spark.TestSpark;
-import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
-import dev.sparklamb.spark.data.CachedExamples;
-import dev.sparklamb.spark.data.DatasetReader;
 import dev.sparklamb.spark.data.EpochPermutation;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.gradient.SequenceBatch;
 import dev.sparklamb.spark.gradient.TokenMasking;
 import dev.sparklamb.spark.model.ModelSpec;
-import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.model.Replica;
 import dev.sparklamb.spark.model.dropout.DropoutContext;
 import dev.sparklamb.spark.output.StepMetrics;
-import dev.sparklamb.spark.train.TrainingLoop;
-import dev.sparklamb.spark.train.TrainingProgress;
-import dev.sparklamb.spark.train.TrainingRun;
+import dev.sparklamb.spark.train.SparkTrainer;
+import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,32 +58,18 @@ class SequenceTrainingTest {
 
     RunConfig config(int partitions, String allReduce) {
         return TestSpark.config(tmp.resolve("out-" + partitions + allReduce), "data.format=tokens", "data.tokens.sequence-length=8",
+                "data.train=\"" + trainPath + "\"", "data.test=\"" + testPath + "\"",
+                "model.config-file=\"" + SequenceFixtures.networkFile(data.resolve("net"), SequenceFixtures.network(12345)) + "\"",
                 "model.classes=" + SequenceFixtures.V, "data.partitions=" + partitions, "training.global-batch=64",
                 "training.micro-batch=10", "training.epochs=2", "training.max-steps=6", "training.all-reduce=" + allReduce,
                 "training.eval-every-steps=3", "optimizer.weight-decay=0.01", "optimizer.learning-rate.base=0.01",
                 "optimizer.learning-rate.warmup-fraction=0.3");
     }
 
-    /** The trainer's loop on the token data; roles from the layout (NetworkCheck's sequence support lives in another change). */
+    /** The whole trainer (CLI path): token data read from Parquet, the network from its configuration file. */
     Result train(RunConfig config) {
-        ModelSpec spec = ModelSpec.of(SequenceFixtures.network(config.seed()), "seq-test");
-        Replica driver = spec.build();
-        ParameterRoles roles = ParameterRoles.allOptimized(driver.layout());
-        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
-        DatasetReader reader = new DatasetReader(spark, config.data(), 0, config.model().classes(), config.seed());
-        CachedExamples train = reader.read(trainPath, "training data");
-        CachedExamples test = reader.read(testPath, "test data");
-        try {
-            BatchPlan plan = loop.plan(train);
-            Optimizer optimizer = loop.optimizer(plan);
-            try (StepEngine engine = loop.engine(train, driver.parameters(), optimizer, optimizer.init(roles.optimized()))) {
-                TrainingRun run = loop.runSteps(train, Optional.of(test), engine, TrainingProgress.start(), (m, p, u) -> { });
-                return new Result(engine.parameters(), run.history());
-            }
-        } finally {
-            train.release();
-            test.release();
-        }
+        TrainedModel m = new SparkTrainer(spark, config).fit();
+        return new Result(m.parameters(), m.history());
     }
 
     static double maxRelative(float[] a, float[] b) {
@@ -99,7 +77,7 @@ class SequenceTrainingTest {
     }
 
     @Test
-    void oneAndThreePartitionsAgreeAndTreeEqualsSharded() {
+    void oneAndThreePartitionsAgreeAndTreeEqualsSharded() throws java.io.IOException {
         Result one = train(config(1, "tree"));
         Result three = train(config(3, "tree"));
         Result sharded = train(config(3, "sharded"));
@@ -122,6 +100,16 @@ class SequenceTrainingTest {
         assertThat(evaluated.toMap()).containsKeys("tokens", "maskedTokens", "tokensPerSecond", "testPerplexity");
         assertThat(three.history().get(5).testLoss()).isCloseTo(one.history().get(5).testLoss(),
                 org.assertj.core.data.Offset.offset(1e-4));
+        com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("out-3tree").resolve("summary.json").toFile());
+        assertThat(summary.get("testPerplexity").asDouble()).isCloseTo(Math.exp(summary.get("testLoss").asDouble()),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(summary.get("testAccuracy").asDouble()).isEqualTo(three.history().get(5).testAccuracy());
+        assertThat(summary.has("testMetrics")).as("no per-class report for masked tokens").isFalse();
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(tmp.resolve("out-3tree").resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(6);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0)).get("maskedTokens").asLong())
+                .isEqualTo(three.history().get(0).sequence().maskedTokens());
     }
 
     @Test
@@ -170,7 +158,7 @@ class SequenceTrainingTest {
                 .isCloseTo(Math.sqrt(norm), org.assertj.core.data.Offset.offset(1e-5 * Math.sqrt(norm)));
         assertThat(first.loss()).isCloseTo(lossSum / maskedTokens, org.assertj.core.data.Offset.offset(1e-5 * lossSum / maskedTokens));
 
-        // and the loss in double precision from the initial network's output (dropout off: an upper bound check on the scale only)
+        // and the loss in double precision from the initial network's output (dropout off: a check of the scale only)
         Replica plain = spec.build();
         INDArray out = plain.output(b.features(), b.featureMask());
         double nll = 0;

@@ -123,6 +123,27 @@ class TokenDataTest {
     }
 
     @Test
+    void theTrainerRefusesBadTokenDataAndAModelThatDoesNotFitBeforeWritingAnything() {
+        List<Row> rows = SequenceFixtures.rows(SequenceFixtures.sequences(30, 6));
+        rows.set(17, RowFactory.create(new int[] {2, 5, 99, 3, 0, 0, 0, 0}, 4));
+        String bad = SequenceFixtures.write(spark, tmp.resolve("bad"), rows, SequenceFixtures.SCHEMA);
+        String net = SequenceFixtures.networkFile(tmp.resolve("net"), SequenceFixtures.network(1));
+        Path out = tmp.resolve("run");
+        RunConfig c = TestSpark.config(out, "data.format=tokens", "data.tokens.sequence-length=8", "model.classes=" + SequenceFixtures.V,
+                "data.train=\"" + bad + "\"", "model.config-file=\"" + net + "\"", "training.global-batch=8", "training.micro-batch=4");
+        assertThatThrownBy(() -> new dev.sparklamb.spark.train.SparkTrainer(spark, c).fit()).isInstanceOf(DataException.class)
+                .hasMessageContaining("row 17 (0-based, in file order): column 'input_ids' value 2 is token id 99");
+        assertThat(out).doesNotExist();
+
+        String wide = SequenceFixtures.networkFile(tmp.resolve("wide"), SequenceFixtures.network(1, SequenceFixtures.V + 1));
+        RunConfig w = TestSpark.config(out, "data.format=tokens", "data.tokens.sequence-length=8", "model.classes=" + SequenceFixtures.V,
+                "data.train=\"" + bad + "\"", "model.config-file=\"" + wide + "\"", "training.global-batch=8", "training.micro-batch=4");
+        assertThatThrownBy(() -> new dev.sparklamb.spark.train.SparkTrainer(spark, w).fit()).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("gives output of shape [1, 41, 8]").hasMessageContaining("needs [1, 40, 8]");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void tokenSettingsAreValidatedNamingTheKey() {
         assertThatThrownBy(() -> TestSpark.config(tmp.resolve("o"), "data.format=tokens"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.sequence-length must be set");
