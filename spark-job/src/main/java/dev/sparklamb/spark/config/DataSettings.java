@@ -18,6 +18,14 @@ public record DataSettings(String train, String test, DataFormat format, String 
             throw new ConfigurationException(Checks.ROOT + "data.tokens.sequence-length must be set (>= 1) with " + DataFormat.KEY
                     + " = tokens: the number of token ids per sequence (the seq-L folder of import-text)");
         }
+        if (format != DataFormat.TOKENS && !tokens.equals(TokenSettings.DEFAULT)) {
+            throw new ConfigurationException(Checks.ROOT + "data.tokens.* apply only with " + DataFormat.KEY + " = tokens (it is "
+                    + format + "); remove them");
+        }
+        if (format == DataFormat.TOKENS && (!featuresColumn.equals("features") || !labelColumn.equals("label"))) {
+            throw new ConfigurationException(Checks.ROOT + "data.features-column and label-column are not used with " + DataFormat.KEY
+                    + " = tokens, which reads the columns input_ids and length; remove them");
+        }
     }
 
     /** Classification data (no token settings). */

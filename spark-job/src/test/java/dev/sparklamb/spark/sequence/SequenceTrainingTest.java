@@ -113,6 +113,18 @@ class SequenceTrainingTest {
     }
 
     @Test
+    void aDataFrameOfInputIdsAndLengthsTrainsLikeTheFiles() {
+        RunConfig config = config(3, "tree");
+        TrainedModel fromFiles = new SparkTrainer(spark, config).fit();
+        RunConfig again = config.withOutput(tmp.resolve("frame").toUri().toString());
+        TrainedModel fromFrame = new SparkTrainer(spark, again).fit(
+                spark.createDataFrame(SequenceFixtures.rows(TRAIN), SequenceFixtures.SCHEMA).coalesce(1),
+                spark.createDataFrame(SequenceFixtures.rows(TEST), SequenceFixtures.SCHEMA).coalesce(1));
+        assertThat(Arrays.equals(fromFrame.parameters(), fromFiles.parameters())).as("same ids, masks and batches: bitwise equal").isTrue();
+        assertThat(fromFrame.finalEvaluation().orElseThrow().meanLoss()).isEqualTo(fromFiles.finalEvaluation().orElseThrow().meanLoss());
+    }
+
+    @Test
     void stepLossAndGradientAreNormalisedByTheMaskedTokensOfTheGlobalBatch() {
         RunConfig config = config(3, "tree");
         Result result = train(config);

@@ -119,6 +119,16 @@ class StagedTrainingTest {
     }
 
     @Test
+    void theResolvedConfigurationOfAStagedRunLoadsBackToTheSameStages() {
+        RunConfig c = config(tmp.resolve("x"));
+        String rendered = dev.sparklamb.spark.config.ResolvedConfiguration.of(c).render();
+        RunConfig back = dev.sparklamb.spark.config.ConfigLoader.load(rendered, "rendered", List.of());
+        assertThat(back.training().nextStages()).isEqualTo(c.training().nextStages());
+        assertThat(back.training().nextStages().get(0).learningRate().base()).isEqualTo(0.02);
+        assertThat(back.training().nextStages().get(0).microBatch()).isEqualTo(16);
+    }
+
+    @Test
     void stagesAreValidatedNamingTheKey() {
         String base = "data.train=\"x\"";
         assertThatThrownBy(() -> TestSpark.config(tmp, base, "training.next-stages=[{train = \"y\", global-batch = 8, steps = 2}]"))

@@ -154,6 +154,10 @@ class TokenDataTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.mask-fraction");
         assertThatThrownBy(() -> TestSpark.config(tmp.resolve("o"), "data.tokens.pad-idd=1"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("unknown configuration key 'spark-lamb.data.tokens.pad-idd'");
+        assertThatThrownBy(() -> TestSpark.config(tmp.resolve("o"), "data.tokens.mask-fraction=0.2"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.* apply only with spark-lamb.data.format = tokens");
+        assertThatThrownBy(() -> config("data.features-column=ids"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.features-column and label-column are not used");
         RunConfig c = config("data.tokens.mask-id=45");
         assertThatThrownBy(() -> c.data().tokens().requireWithin(c.model().classes()))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.mask-id is 45, outside the vocabulary of 40");
