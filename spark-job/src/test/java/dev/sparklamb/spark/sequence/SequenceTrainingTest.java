@@ -122,6 +122,12 @@ class SequenceTrainingTest {
                 spark.createDataFrame(SequenceFixtures.rows(TEST), SequenceFixtures.SCHEMA).coalesce(1));
         assertThat(Arrays.equals(fromFrame.parameters(), fromFiles.parameters())).as("same ids, masks and batches: bitwise equal").isTrue();
         assertThat(fromFrame.finalEvaluation().orElseThrow().meanLoss()).isEqualTo(fromFiles.finalEvaluation().orElseThrow().meanLoss());
+        // the evaluate command's scoring of the saved model: the same held-out masking, so the same numbers
+        dev.sparklamb.spark.evaluate.EvaluationScore saved = dev.sparklamb.spark.train.ModelEvaluation.evaluate(spark, config,
+                tmp.resolve("out-3tree").resolve("model.zip").toUri().toString(), testPath);
+        assertThat(saved.examples()).isEqualTo(fromFiles.finalEvaluation().orElseThrow().examples());
+        assertThat(saved.accuracy()).isEqualTo(fromFiles.finalEvaluation().orElseThrow().accuracy());
+        assertThat(saved.meanLoss()).isCloseTo(fromFiles.finalEvaluation().orElseThrow().meanLoss(), org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test
