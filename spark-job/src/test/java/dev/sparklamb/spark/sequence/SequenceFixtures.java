@@ -34,6 +34,12 @@ final class SequenceFixtures {
 
     /** n sequences [CLS] t.. [SEP] [PAD]..., lengths 2..L, tokens from a simple bigram chain so there is something to learn. */
     static List<int[]> sequences(int n, long seed) {
+        return sequences(n, seed, L);
+    }
+
+    /** As above with sequences of {@code length} ids; element {@code length} of each array is the real length. */
+    static List<int[]> sequences(int n, long seed, int length) {
+        int L = length;
         Random r = new Random(seed);
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -59,7 +65,7 @@ final class SequenceFixtures {
     static List<Row> rows(List<int[]> sequences) {
         List<Row> rows = new ArrayList<>();
         for (int[] s : sequences) {
-            rows.add(RowFactory.create(java.util.Arrays.copyOf(s, L), s[L]));
+            rows.add(RowFactory.create(java.util.Arrays.copyOf(s, s.length - 1), s[s.length - 1]));
         }
         return rows;
     }

@@ -1,6 +1,7 @@
 package dev.sparklamb.spark.sequence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sparklamb.spark.LocalSpark;
 import dev.sparklamb.spark.TestSpark;
@@ -57,13 +58,8 @@ class SequenceTrainingTest {
     }
 
     RunConfig config(int partitions, String allReduce) {
-        return TestSpark.config(tmp.resolve("out-" + partitions + allReduce), "data.format=tokens", "data.tokens.sequence-length=8",
-                "data.train=\"" + trainPath + "\"", "data.test=\"" + testPath + "\"",
-                "model.config-file=\"" + SequenceFixtures.networkFile(data.resolve("net"), SequenceFixtures.network(12345)) + "\"",
-                "model.classes=" + SequenceFixtures.V, "data.partitions=" + partitions, "training.global-batch=64",
-                "training.micro-batch=10", "training.epochs=2", "training.max-steps=6", "training.all-reduce=" + allReduce,
-                "training.eval-every-steps=3", "optimizer.weight-decay=0.01", "optimizer.learning-rate.base=0.01",
-                "optimizer.learning-rate.warmup-fraction=0.3");
+        return TestSpark.config(tmp.resolve("out-" + partitions + allReduce),
+                overridesWith(partitions, "training.all-reduce=" + allReduce, "training.eval-every-steps=3"));
     }
 
     /** The whole trainer (CLI path): token data read from Parquet, the network from its configuration file. */
@@ -110,6 +106,42 @@ class SequenceTrainingTest {
         assertThat(lines).hasSize(6);
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0)).get("maskedTokens").asLong())
                 .isEqualTo(three.history().get(0).sequence().maskedTokens());
+    }
+
+    @Test
+    void twoStagesWithLongerSequencesResumeBitwiseInTheSecondStage() {
+        String seq12 = SequenceFixtures.write(spark, tmp.resolve("seq-12"), SequenceFixtures.rows(SequenceFixtures.sequences(200, 13, 12)),
+                SequenceFixtures.SCHEMA);
+        String stages = "training.next-stages=[{train = \"" + seq12 + "\", sequence-length = 12, global-batch = 32, micro-batch = 8, "
+                + "steps = 3, learning-rate {base = 0.005}}]";
+        RunConfig whole = TestSpark.config(tmp.resolve("whole"), overridesWith(3, stages));
+        TrainedModel uninterrupted = new SparkTrainer(spark, whole).fit();
+        assertThat(uninterrupted.history()).extracting(StepMetrics::stage).containsExactly(0, 0, 0, 0, 0, 0, 1, 1, 1);
+        assertThat(uninterrupted.history()).extracting(StepMetrics::examples).containsExactly(64L, 64L, 64L, 64L, 64L, 64L, 32L, 32L, 32L);
+        // stage 2's sequences are longer: more real tokens per sequence on average than stage 1's
+        assertThat((double) uninterrupted.history().get(8).sequence().tokens() / 32)
+                .isGreaterThan((double) uninterrupted.history().get(0).sequence().tokens() / 64);
+
+        RunConfig crashing = TestSpark.config(tmp.resolve("crash"), overridesWith(3, stages, "checkpoint.every-steps=7"));
+        assertThatThrownBy(() -> new SparkTrainer(spark, crashing).listener((m, p, u) -> {
+            if (p.nextStep() == 8) {
+                throw new IllegalStateException("simulated crash after step 8");
+            }
+        }).fit()).hasMessageContaining("simulated crash");
+        TrainedModel resumed = new SparkTrainer(spark, crashing).resume(true).fit();
+        assertThat(resumed.history().get(0).step()).isEqualTo(8); // from the checkpoint after step 7
+        assertThat(Arrays.equals(resumed.parameters(), uninterrupted.parameters())).as("bitwise equal").isTrue();
+    }
+
+    String[] overridesWith(int partitions, String... extra) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("data.format=tokens", "data.tokens.sequence-length=8",
+                "data.train=\"" + trainPath + "\"", "data.test=\"" + testPath + "\"",
+                "model.config-file=\"" + SequenceFixtures.networkFile(data.resolve("net"), SequenceFixtures.network(12345)) + "\"",
+                "model.classes=" + SequenceFixtures.V, "data.partitions=" + partitions, "training.global-batch=64",
+                "training.micro-batch=10", "training.epochs=2", "training.max-steps=6", "optimizer.weight-decay=0.01",
+                "optimizer.learning-rate.base=0.01", "optimizer.learning-rate.warmup-fraction=0.3"));
+        all.addAll(java.util.List.of(extra));
+        return all.toArray(new String[0]);
     }
 
     @Test
