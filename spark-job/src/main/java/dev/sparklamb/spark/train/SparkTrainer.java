@@ -143,6 +143,7 @@ public final class SparkTrainer {
             for (dev.sparklamb.spark.config.StageSettings st : config.training().nextStages()) {
                 ModelFactory.requireFitsSequences(driverModel, config.model().classes(), st.sequenceLength(), spec.name());
             }
+            requireImportsConsistent(hadoop);
         } else {
             ModelFactory.requireFits(driverModel, config.model(), spec.name());
         }
@@ -169,6 +170,24 @@ public final class SparkTrainer {
             train.release();
             test.ifPresent(CachedExamples::release);
             later.forEach(d -> java.util.Arrays.stream(d).filter(java.util.Objects::nonNull).forEach(CachedExamples::release));
+        }
+    }
+
+    /** Token data written by import-text: its text-import.json must agree with the vocabulary size, special ids and lengths. */
+    private void requireImportsConsistent(Configuration hadoop) {
+        dev.sparklamb.spark.config.TokenSettings t = config.data().tokens();
+        int v = config.model().classes();
+        for (String p : List.of(config.data().train(), config.data().test())) {
+            if (!p.isEmpty()) {
+                dev.sparklamb.spark.data.TextImportInfo.requireConsistent(p, t, t.sequenceLength(), v, hadoop);
+            }
+        }
+        for (dev.sparklamb.spark.config.StageSettings st : config.training().nextStages()) {
+            for (String p : List.of(st.train(), st.test())) {
+                if (!p.isEmpty()) {
+                    dev.sparklamb.spark.data.TextImportInfo.requireConsistent(p, t, st.sequenceLength(), v, hadoop);
+                }
+            }
         }
     }
 

@@ -144,6 +144,30 @@ class TokenDataTest {
     }
 
     @Test
+    void textImportJsonMustAgreeWithTheConfiguration() throws java.io.IOException {
+        Path dir = tmp.resolve("import");
+        java.nio.file.Files.createDirectories(dir.resolve("seq-8").resolve("train"));
+        java.nio.file.Files.writeString(dir.resolve("text-import.json"), "{\"vocabulary\": {\"file\": \"vocab.txt\", \"size\": 40, "
+                + "\"specialTokens\": {\"[PAD]\": 0, \"[UNK]\": 1, \"[CLS]\": 2, \"[SEP]\": 3, \"[MASK]\": 4}}, "
+                + "\"sequenceLengths\": [8, 16]}");
+        String train = dir.resolve("seq-8").resolve("train").toUri().toString();
+        org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+        dev.sparklamb.spark.config.TokenSettings ok = config().data().tokens();
+        dev.sparklamb.spark.data.TextImportInfo.requireConsistent(train, ok, 8, 40, hadoop); // agrees: nothing thrown
+        assertThatThrownBy(() -> dev.sparklamb.spark.data.TextImportInfo.requireConsistent(train, ok, 8, 41, hadoop))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.model.classes is 41")
+                .hasMessageContaining("has 40 tokens");
+        assertThatThrownBy(() -> dev.sparklamb.spark.data.TextImportInfo.requireConsistent(train,
+                config("data.tokens.mask-id=103").data().tokens(), 8, 40, hadoop))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.mask-id is 103")
+                .hasMessageContaining("gives [MASK] the id 4");
+        assertThatThrownBy(() -> dev.sparklamb.spark.data.TextImportInfo.requireConsistent(train, ok, 12, 40, hadoop))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("the sequence length 12").hasMessageContaining("[8,16]");
+        // another layout: nothing to check
+        dev.sparklamb.spark.data.TextImportInfo.requireConsistent(tmp.resolve("elsewhere").toUri().toString(), ok, 12, 41, hadoop);
+    }
+
+    @Test
     void tokenSettingsAreValidatedNamingTheKey() {
         assertThatThrownBy(() -> TestSpark.config(tmp.resolve("o"), "data.format=tokens"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.data.tokens.sequence-length must be set");
