@@ -7,15 +7,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-# Reactor build of spark-job and what it needs (never `mvn install`: nothing is written to ~/.m2); MAVEN_OFFLINE=1 builds offline.
-mvn -B -q -ntp ${MAVEN_OFFLINE:+-o} -pl spark-job -am test-compile dependency:build-classpath -Dexec.skip=true \
-  -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
-source "$here/bench/java17-flags.sh"
+source "$here/bench/build-classpath.sh"
 # local-cluster executors inherit this JVM's classpath through Spark's test switches
 # (docs/development.md, "Tests with separate executor JVMs").
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.12 SPARK_TESTING=1
 mkdir -p target/bench-spark-home
 exec java -Xmx${DRIVER_HEAP:-6g} ${BENCH_JAVA_OPTS:-} "${flags[@]}" -Dspark.testing=true -Dspark.test.home="$here/target/bench-spark-home" \
   -Dsparklamb.java17.flags="${flags[*]} ${EXECUTOR_JAVA_OPTS:-}" -Dlog4j2.configurationFile="$here/conf/log4j2.properties" \
-  -cp "$here/spark-job/target/test-classes:$here/spark-job/target/classes:$(cat spark-job/target/bench-cp.txt)" \
+  -cp "$classpath" \
   dev.sparklamb.spark.bench.AllReduceBench "${1:-2,4}" "${2:-700,2800,6700}" "${3:-5}" "${4:-2200}"

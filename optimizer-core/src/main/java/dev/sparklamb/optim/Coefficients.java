@@ -47,6 +47,16 @@ public final class Coefficients implements Serializable {
         return learningRate;
     }
 
+    /**
+     * Whether the element passes of these coefficients are exactly those of {@code other}: same step and the same
+     * per-tensor coefficients (float32 values compared exactly), so both give bitwise the same moments and update
+     * directions; the norm and learning rate may differ.
+     */
+    public boolean samePasses(Coefficients other) {
+        return step == other.step && secondMoment == other.secondMoment && twoPass == other.twoPass
+                && java.util.Arrays.equals(tensors, other.tensors);
+    }
+
     TensorStep tensor(int i) {
         return tensors[i];
     }

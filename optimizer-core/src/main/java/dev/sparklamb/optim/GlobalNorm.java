@@ -41,4 +41,10 @@ record GlobalNorm(double norm, double clipScale, float effectiveScale) {
         }
         return new GlobalNorm(norm, clip, (float) (gradientScale * clip));
     }
+
+    /** A step without clipping whose norm is not known (yet): {@link #of}'s scale when the norm is within the limit. */
+    static GlobalNorm unclipped(double gradientScale) {
+        requireValidScale(gradientScale);
+        return new GlobalNorm(Double.NaN, 1.0, (float) (gradientScale * 1.0));
+    }
 }

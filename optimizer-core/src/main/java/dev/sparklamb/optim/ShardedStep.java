@@ -19,6 +19,9 @@ import java.util.List;
  *   <li>(LAMB, LARS) coordinator: {@link #stepSizes} (per-tensor trust ratios from the chunk sums); owners:
  *       {@link #apply}.</li>
  * </ol>
+ * Owners may run step 3 of LAMB and LARS together with step 1, with {@link #unclippedCoefficients}, and the
+ * coordinator use its norms when those have {@link Coefficients#samePasses the same passes} as step 2's coefficients
+ * (the step is not clipped): one round trip per step instead of two, with the same result.
  */
 public final class ShardedStep {
 
@@ -124,6 +127,18 @@ public final class ShardedStep {
         GlobalNorm norm = GlobalNorm.of(plan.sumPerTensor(perChunk), gradientScale, spec.maxGradientNorm(),
                 i -> ShardReports.nonFinite(plan, reports, i));
         return Coefficients.of(spec.rule(), facts, norm, completedSteps, spec.schedule().rate(completedSteps));
+    }
+
+    /**
+     * The coefficients of an unclipped step, known before the gradient's norm: owners can run the first pass of a
+     * two-pass rule ({@link #update}) together with {@link #gradientReport}, and the coordinator uses its norms when
+     * the real coefficients ({@link #coefficients}) have {@link Coefficients#samePasses the same passes} (always
+     * without {@code max-gradient-norm}, and whenever the norm stays within it); else the first pass is run again with
+     * the real ones.
+     */
+    public Coefficients unclippedCoefficients(double gradientScale, long completedSteps) {
+        return Coefficients.of(spec.rule(), facts, GlobalNorm.unclipped(gradientScale), completedSteps,
+                spec.schedule().rate(completedSteps));
     }
 
     /** Owner: the first pass, or the whole update of a one-pass rule ({@link ShardOwner#update}). */

@@ -62,6 +62,20 @@ class ShardedStepTest {
     @ParameterizedTest(name = "{0} over {1} shards")
     @MethodSource("cases")
     void equalsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) {
+        check(config, shards, false);
+    }
+
+    /**
+     * The owners' first pass run with {@link ShardedStep#unclippedCoefficients} before the norm is known (one Spark job
+     * per step), used whenever it has the same passes as the real coefficients: still bitwise the single-process step.
+     */
+    @ParameterizedTest(name = "{0} over {1} shards, first pass before the norm is known")
+    @MethodSource("cases")
+    void aFirstPassBeforeTheNormIsKnownEqualsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) {
+        check(config, shards, true);
+    }
+
+    private static void check(OptimizerConfig config, int shards, boolean firstPassEarly) {
         TensorLayout layout = embeddingLayout();
         ShardPlan plan = ShardPlan.of(layout, shards);
         if (shards > 1) {
@@ -103,10 +117,19 @@ class ShardedStepTest {
             }
             Collections.reverse(gradientReports); // arrival order must not matter
             Coefficients k = sharded.coefficients(gradientReports, scale, completed);
+            Coefficients first = k;
+            if (firstPassEarly && sharded.needsNormRound()) {
+                Coefficients unclipped = sharded.unclippedCoefficients(scale, completed);
+                assertThat(unclipped.samePasses(k)).as("unclipped passes usable exactly when the step is not clipped (step %d)", step + 1)
+                        .isEqualTo(expected.clipScale() == 1.0);
+                if (unclipped.samePasses(k)) {
+                    first = unclipped;
+                }
+            }
             ShardUpdate[] updates = new ShardUpdate[plan.shards()];
             List<NormReport> norms = new ArrayList<>();
             for (int s = 0; s < plan.shards(); s++) {
-                updates[s] = ShardedStep.update(k, plan, s, plan.slice(g, s), w[s], m[s], v[s]);
+                updates[s] = ShardedStep.update(first, plan, s, plan.slice(g, s), w[s], m[s], v[s]);
                 norms.add(updates[s].norms());
             }
             StepResult actual;

@@ -1,6 +1,9 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
+import dev.sparklamb.optim.Coefficients;
+import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.ShardPlan;
+import dev.sparklamb.optim.ShardUpdate;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.spark.allreduce.TreeOrder;
 import dev.sparklamb.spark.data.BatchPlan;
@@ -69,10 +72,12 @@ final class ReduceScatter {
     /**
      * Each owner's shard with its gradient summed over all {@code partitions} in the tree order of {@code fanIn}, plus
      * the L1/L2 terms of the network (scaled by the step's loss count, which the sum over all partitions gives), and its
-     * per-chunk sums of squares for the driver.
+     * per-chunk sums of squares for the driver; with {@code unclipped} (LAMB, LARS) also the first pass of the update with
+     * those coefficients, whose norms the driver uses unless the step is clipped or its gradient scale (1 / loss count)
+     * is not the one {@code unclipped} assumed (so a step is one Spark job).
      */
     static JavaRDD<ReducedShard> ownerSums(JavaRDD<Shard> current, JavaPairRDD<Integer, GradientPart> slices, int partitions, int fanIn,
-                                           ShardPlan sp, ParameterRoles roles) {
+                                           ShardPlan sp, ParameterRoles roles, Coefficients unclipped) {
         return current.zipPartitions(slices, (Iterator<Shard> own, Iterator<Tuple2<Integer, GradientPart>> in) -> {
             Shard sh = own.next();
             List<GradientPart> parts = new ArrayList<>(partitions);
@@ -87,14 +92,18 @@ final class ReduceScatter {
                 roles.addRegularization(sp.flatFrom(sh.shard), regularized, sh.w, sum.lossDivisor());
                 sum = sum.with(sum.index(), regularized, sum.statistics());
             }
-            return List.of(new ReducedShard(sh, sum, ShardedStep.gradientReport(sp, sh.shard, sum.gradient()))).iterator();
+            GradientReport report = ShardedStep.gradientReport(sp, sh.shard, sum.gradient());
+            // Also run on a non-finite gradient (its norms are then discarded with the step).
+            ShardUpdate firstPass = unclipped == null ? null : ShardedStep.update(unclipped, sp, sh.shard, sum.gradient(), sh.w, sh.m, sh.v);
+            return List.of(new ReducedShard(sh, sum, report, firstPass)).iterator();
         });
     }
 
     /** What the driver needs of the owners' sums: loss, examples, timings, statistics and sums of squares (one job). */
     static List<ReduceReport> reports(JavaRDD<ReducedShard> reduced) {
         return reduced
-                .map(r -> new ReduceReport(r.sum.with(0, new float[0], r.sum.statistics()), r.report))
+                .map(r -> new ReduceReport(r.sum.with(0, new float[0], r.sum.statistics()), r.report,
+                        r.firstPass == null ? null : r.firstPass.norms()))
                 .collect();
     }
 }

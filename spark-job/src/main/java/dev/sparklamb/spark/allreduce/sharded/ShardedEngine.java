@@ -31,16 +31,19 @@ import scala.Tuple2;
  *
  * <p>The state is an RDD of {@link ShardPlan#shards()} partitions, one {@link Shard} each (parameters and optimizer
  * moments of one slice of the model), cached where it was computed and locally checkpointed every step (so the lineage
- * never grows). One step is one Spark job (two for LAMB and LARS, whose trust ratios need per-chunk sums of squares
- * from every shard first):
+ * never grows). One step is one Spark job of three stages, for every optimizer (LAMB and LARS take a second job only
+ * on a step whose gradient is clipped):
  * <ol>
  *   <li>all-gather: each shard task sends its parameter slice to every partition (shuffle);</li>
  *   <li>each partition assembles the parameters, loads them into its resident replica and sums its share's gradient,
  *       then sends slice {@code s} of it to the owner of shard {@code s} (shuffle: the reduce-scatter);</li>
  *   <li>the owner sums its shard over all partitions in the fixed tree order of {@code all-reduce-fan-in} and reports
- *       per-chunk sums of squares to the driver, which checks them and computes the step's coefficients;</li>
- *   <li>the owner updates its moments and parameters ({@link ShardedStep}); LAMB and LARS report per-chunk norms
- *       first and apply the driver's per-tensor trust ratios after.</li>
+ *       per-chunk sums of squares to the driver, which checks them and computes the step's coefficients; for LAMB and
+ *       LARS the owner also runs the first pass of the update (moments, per-chunk norms of {@code w} and {@code u})
+ *       with the coefficients of an unclipped step and reports those norms too, so the driver computes the per-tensor
+ *       trust ratios at once (a clipped step runs the first pass again with its real coefficients, in a second job);</li>
+ *   <li>in the first stage of the next step's job, the owner updates its moments and parameters ({@link ShardedStep})
+ *       with the driver's coefficients and trust ratios.</li>
  * </ol>
  * The phases are {@link AllGather}, {@link ReduceScatter} and {@link OwnerUpdate}; the state between steps is an RDD of
  * {@link Shard}s. The driver never holds the parameters or moments during training (only when a checkpoint, an evaluation or the
@@ -150,7 +153,11 @@ public final class ShardedEngine implements StepEngine {
         JavaPairRDD<Integer, ParameterSlice> gathered = AllGather.toPartitions(cur, partitions);
         JavaPairRDD<Integer, GradientPart> slices = ReduceScatter.gradientSlices(train.blocks(), gathered, shardPlan, tasks, roles,
                 fixedBroadcast, plan, step);
-        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles);
+        // The first pass assumes the gradient scale 1 / global batch: exact for classification (one loss term per example).
+        // Token data divides by the masked tokens, known only after the reduce: its coefficients k then differ from these,
+        // and OwnerUpdate takes the second job (Coefficients.samePasses), so the result stays exact.
+        Coefficients unclipped = sharded.needsNormRound() ? sharded.unclippedCoefficients(1.0 / plan.globalBatch(), completedSteps) : null;
+        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, unclipped);
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
         List<ReduceReport> reports = ReduceScatter.reports(reduced);
@@ -173,7 +180,7 @@ public final class ShardedEngine implements StepEngine {
             meter.end();
             return new StepOutcome(totals, null, e, lr, start, distributed, reducedAt, System.nanoTime(), meter.collect(tag, 0));
         }
-        OwnerUpdate.Next next = OwnerUpdate.apply(sharded, k, shardPlan, reduced);
+        OwnerUpdate.Next next = OwnerUpdate.apply(sharded, k, unclipped, reports, shardPlan, reduced);
         releaseWhenCurrentComputed.add(next.computedFrom());
         meter.end();
         if (nextFixed != null) {
