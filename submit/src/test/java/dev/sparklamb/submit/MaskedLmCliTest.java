@@ -130,6 +130,49 @@ class MaskedLmCliTest {
         assertThat(r.get("maskedTokenAccuracy").asDouble()).isEqualTo(summary.get("testAccuracy").asDouble());
     }
 
+    /**
+     * The whole path of the issue in three commands: import-text on a tiny corpus, train conf/bert-mini-lamb.conf (the
+     * bert-mini preset at tiny sizes, both stages) on its output, evaluate the model on the held-out sequences.
+     */
+    @Test
+    void importTextThenTrainTheBertMiniConfigurationInTwoStagesThenEvaluate() throws Exception {
+        Path docs = CliHarness.textCorpus(dir.resolve("corpus"));
+        Path text = dir.resolve("sotu-like");
+        CliHarness.Outcome imported = CliHarness.run("import-text", "--input", docs.toString(), "--output", text.toString(),
+                "--vocab-size", "55", "--sequence-length", "8,16", "--heldout-fraction", "0.645", "--seed", "1", "--master", "local[2]");
+        assertThat(imported.code()).as(imported.err()).isZero();
+        int vocabulary = new ObjectMapper().readTree(text.resolve("text-import.json").toFile()).at("/vocabulary/size").asInt();
+        String conf = Path.of(System.getProperty("sparklamb.project.dir", ".."), "conf", "bert-mini-lamb.conf").toString();
+        Path out = dir.resolve("bert-run");
+        String seq8 = text.resolve("seq-8").toUri().toString();
+        String seq16 = text.resolve("seq-16").toUri().toString();
+        CliHarness.Outcome trained = CliHarness.run("train", "-c", conf, "--output", out.toString(), "--set", MASTER,
+                "--set", "spark-lamb.model.classes=" + vocabulary,
+                "--set", "spark-lamb.model.bert={hidden = 16, layers = 1, heads = 2, feed-forward = 32, max-length = 16}",
+                "--set", "spark-lamb.data.train=\"" + seq8 + "/train\"", "--set", "spark-lamb.data.test=\"" + seq8 + "/heldout\"",
+                "--set", "spark-lamb.data.tokens.sequence-length=8",
+                "--set", "spark-lamb.training.global-batch=4", "--set", "spark-lamb.training.micro-batch=2",
+                "--set", "spark-lamb.training.max-steps=2", "--set", "spark-lamb.training.eval-every-steps=0",
+                "--set", "spark-lamb.training.next-stages=[{train = \"" + seq16 + "/train\", test = \"" + seq16
+                        + "/heldout\", sequence-length = 16, global-batch = 2, micro-batch = 2, steps = 2}]");
+        assertThat(trained.code()).as(trained.err()).isZero();
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertThat(summary.get("steps").asLong()).isEqualTo(4);
+        assertThat(summary.get("stages").get(1).get("sequenceLength").asInt()).isEqualTo(16);
+        assertThat(summary.get("testPerplexity").asDouble()).isGreaterThan(1.0);
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(4);
+        assertThat(new ObjectMapper().readTree(lines.get(3)).get("stage").asInt()).isEqualTo(1);
+
+        CliHarness.Outcome e = CliHarness.run("evaluate", "-c", conf, "--model", out.resolve("model.zip").toString(),
+                "--data", seq16 + "/heldout", "--set", MASTER, "--set", "spark-lamb.model.classes=" + vocabulary,
+                "--set", "spark-lamb.model.bert={hidden = 16, layers = 1, heads = 2, feed-forward = 32, max-length = 16}",
+                "--set", "spark-lamb.data.tokens.sequence-length=16", "--set", "spark-lamb.training.micro-batch=2",
+                "--set", "spark-lamb.training.max-steps=2", "--set", "spark-lamb.training.next-stages=[]");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(e.out()).contains("masked-token accuracy");
+    }
+
     @Test
     void badTokenDataExits3AndAMismatchedImportExits2WithoutOutput() {
         String heldout = dir.resolve("import/seq-8/heldout").toUri().toString();
