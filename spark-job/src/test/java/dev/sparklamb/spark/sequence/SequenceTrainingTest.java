@@ -108,6 +108,22 @@ class SequenceTrainingTest {
                 .isEqualTo(three.history().get(0).sequence().maskedTokens());
     }
 
+    /** The bert-mini preset (attention, layer norm, keyed dropout 0.1) at tiny sizes: P = 1, P = 3 and sharded agree. */
+    @Test
+    void bertMiniWithDropoutTrainsTheSameOnOneAndThreePartitions() {
+        String[] bert = {"model.config-file=\"\"", "model.preset=bert-mini",
+            "model.bert={hidden = 8, layers = 1, heads = 2, feed-forward = 16, max-length = 8, dropout = 0.1}"};
+        TrainedModel one = new SparkTrainer(spark, TestSpark.config(tmp.resolve("b1"), overridesWith(1, bert))).fit();
+        TrainedModel three = new SparkTrainer(spark, TestSpark.config(tmp.resolve("b3"), overridesWith(3, bert))).fit();
+        String[] sharded = Arrays.copyOf(bert, bert.length + 1);
+        sharded[bert.length] = "training.all-reduce=sharded";
+        TrainedModel threeSharded = new SparkTrainer(spark, TestSpark.config(tmp.resolve("b3s"), overridesWith(3, sharded))).fit();
+        assertThat(maxRelative(three.parameters(), one.parameters())).as("P = 3 vs P = 1").isLessThanOrEqualTo(1e-5);
+        assertThat(Arrays.equals(threeSharded.parameters(), three.parameters())).as("sharded == tree, bitwise").isTrue();
+        assertThat(one.history()).hasSize(6);
+        assertThat(one.history().get(5).loss()).as("training changed the model").isNotEqualTo(one.history().get(0).loss());
+    }
+
     @Test
     void twoStagesWithLongerSequencesResumeBitwiseInTheSecondStage() {
         String seq12 = SequenceFixtures.write(spark, tmp.resolve("seq-12"), SequenceFixtures.rows(SequenceFixtures.sequences(200, 13, 12)),
