@@ -18,13 +18,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /** Data files for tests that go through the trainer's path-based entry point, and assertions on what a run leaves. */
-final class TestFiles {
+public final class TestFiles {
 
     private TestFiles() {
     }
 
     /** Writes {@code frame} as one Parquet file (row order kept) into the new directory {@code dir}; returns its URI. */
-    static String parquet(Dataset<Row> frame, Path dir) {
+    public static String parquet(Dataset<Row> frame, Path dir) {
         frame.coalesce(1).write().parquet(dir.toUri().toString());
         return dir.toUri().toString();
     }
@@ -130,7 +130,7 @@ final class TestFiles {
     }
 
     /** max |actual - expected| / max |expected|. */
-    static double relativeDifference(float[] actual, float[] expected) {
+    public static double relativeDifference(float[] actual, float[] expected) {
         assertThat(actual).hasSameSizeAs(expected);
         double maxAbs = 0;
         double maxDiff = 0;

@@ -39,6 +39,16 @@ final class EvaluateCommand implements Callable<Integer> {
         if (report != null) {
             ModelEvaluation.requireReportPath(spark, report);
         }
+        if (run.data().isTokens()) {
+            java.util.Map<String, Object> mlm = ModelEvaluation.maskedLanguageModelReport(ModelEvaluation.evaluate(spark, run, model, data));
+            System.out.printf("masked tokens %d  masked-token accuracy %.4f  loss per token %.4f  perplexity %.3f%n", mlm.get("maskedTokens"),
+                    mlm.get("maskedTokenAccuracy"), mlm.get("loss"), mlm.get("perplexity"));
+            if (report != null) {
+                ModelEvaluation.writeReport(spark, (Object) mlm, report);
+                System.out.println("report: " + report);
+            }
+            return ExitCode.SUCCESS.code;
+        }
         ClassificationReport metrics = ModelEvaluation.report(spark, run, model, data);
         System.out.print(metrics.table());
         if (report != null) {

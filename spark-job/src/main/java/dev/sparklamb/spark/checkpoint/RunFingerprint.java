@@ -19,6 +19,14 @@ public final class RunFingerprint {
     }
 
     public static String of(ModelSpec spec, RunConfig config, long trainingExamples) {
+        return of(spec, config, trainingExamples, new long[0]);
+    }
+
+    /**
+     * With the training examples of each later stage ({@code training.next-stages}): a staged run's fingerprint also
+     * covers its stages (data, batches, steps, learning rates) and their data's sizes; an ordinary run's is as before.
+     */
+    public static String of(ModelSpec spec, RunConfig config, long trainingExamples, long[] laterStageExamples) {
         String canonical = String.join("\n",
                 "model=" + spec.json(),
                 "freeze=" + config.model().freeze(),
@@ -27,7 +35,9 @@ public final class RunFingerprint {
                 "globalBatch=" + config.training().globalBatch(),
                 "epochs=" + config.training().epochs(),
                 "maxSteps=" + config.training().maxSteps(),
-                "optimizer=" + config.optimizer());
+                "optimizer=" + config.optimizer())
+                + (config.training().staged() ? "\nstages=" + config.training().nextStages() + "\nstageExamples="
+                + java.util.Arrays.toString(laterStageExamples) : "");
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 16);

@@ -136,7 +136,15 @@ public final class ConfigLoader {
                 DataFormat.parse(c.getString(DataFormat.KEY)),
                 nonEmpty(c, "data.features-column"),
                 nonEmpty(c, "data.label-column"),
-                integer(c, "data.partitions"));
+                integer(c, "data.partitions"),
+                new TokenSettings(
+                        integer(c, "data.tokens.sequence-length"),
+                        integer(c, "data.tokens.pad-id"),
+                        integer(c, "data.tokens.unk-id"),
+                        integer(c, "data.tokens.cls-id"),
+                        integer(c, "data.tokens.sep-id"),
+                        integer(c, "data.tokens.mask-id"),
+                        c.getDouble(ROOT + "data.tokens.mask-fraction")));
 
         TrainingSettings training = new TrainingSettings(
                 integer(c, "training.global-batch"),
@@ -149,7 +157,8 @@ public final class ConfigLoader {
                 integer(c, "training.max-consecutive-bad-steps"),
                 AllReduceMode.parse(c.getString(AllReduceMode.KEY)),
                 integer(c, "training.shards"),
-                integer(c, "training.batch-norm-group"));
+                integer(c, "training.batch-norm-group"),
+                StagesLoader.stages(c, integer(c, "training.micro-batch")));
 
         OptimizerSettings optimizer = optimizerValues(c).settings();
         try {
@@ -170,6 +179,9 @@ public final class ConfigLoader {
                 nonEmpty(c, "tracking.mlflow.experiment"),
                 atLeast(c, "tracking.mlflow.queue-capacity", 1),
                 atLeast(c, "tracking.mlflow.flush-timeout-seconds", 0)));
+        for (int i = 0; i < training.nextStages().size(); i++) {
+            training.nextStages().get(i).check(StagesLoader.KEY + "[" + i + "]", data.isTokens());
+        }
         return new RunConfig(output, seed, model, data, training, optimizer, spark, checkpoint, device, lease, tracking);
     }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 /** The file format of the training and test data ({@code spark-lamb.data.format}; see {@code conf/spark-lamb-defaults.conf}). */
 public enum DataFormat implements ConfigChoice {
     PARQUET,
-    CSV;
+    CSV,
+    /** Parquet token sequences ({@code input_ids}, {@code length}) for masked-language-model training ({@link TokenSettings}). */
+    TOKENS;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.data.format";

@@ -121,6 +121,13 @@ public final class ResolvedConfiguration {
         if (v instanceof Number || v instanceof Boolean) {
             return v.toString();
         }
+        if (v instanceof Record r) { // an element of a list of objects (training.next-stages): a HOCON object
+            SortedMap<String, String> fields = new TreeMap<>();
+            addRecord(fields, "", r);
+            List<String> items = new ArrayList<>();
+            fields.forEach((k, value) -> items.add(k.substring(ROOT.length() + 1) + " = " + value));
+            return "{" + String.join(", ", items) + "}";
+        }
         if (v instanceof List<?> list) {
             List<String> items = new ArrayList<>();
             list.forEach(item -> items.add(hocon(item)));

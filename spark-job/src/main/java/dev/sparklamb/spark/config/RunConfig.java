@@ -30,6 +30,15 @@ public record RunConfig(String output, long seed, ModelSettings model, DataSetti
         this(output, seed, model, data, training, optimizer, spark, checkpoint, DeviceSettings.DEFAULT, LeaseSettings.DEFAULT);
     }
 
+    /**
+     * The configuration stage {@code stage} of {@code training.next-stages} runs with: its data (and sequence length),
+     * batches and exactly its steps; everything else as this one's. (Its learning rate is the stage's own, applied by the
+     * staged schedule.)
+     */
+    public RunConfig forStage(StageSettings stage) {
+        return withData(data.withPaths(stage.train(), stage.test(), stage.sequenceLength())).withTraining(training.forStage(stage));
+    }
+
     public RunConfig withData(DataSettings d) {
         return new RunConfig(output, seed, model, d, training, optimizer, spark, checkpoint, device, lease, tracking);
     }

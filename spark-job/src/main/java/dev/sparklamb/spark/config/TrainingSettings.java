@@ -9,9 +9,16 @@ import java.util.Objects;
  */
 public record TrainingSettings(int globalBatch, int microBatch, int epochs, long maxSteps, long evalEverySteps,
                                double progressEverySeconds, int allReduceFanIn, int maxConsecutiveBadSteps, AllReduceMode allReduce,
-                               int shards, int batchNormGroup) implements Serializable {
+                               int shards, int batchNormGroup, java.util.List<StageSettings> nextStages) implements Serializable {
 
     private static final String KEY = "training.";
+
+    /** A run of one stage. */
+    public TrainingSettings(int globalBatch, int microBatch, int epochs, long maxSteps, long evalEverySteps, double progressEverySeconds,
+                            int allReduceFanIn, int maxConsecutiveBadSteps, AllReduceMode allReduce, int shards, int batchNormGroup) {
+        this(globalBatch, microBatch, epochs, maxSteps, evalEverySteps, progressEverySeconds, allReduceFanIn, maxConsecutiveBadSteps,
+                allReduce, shards, batchNormGroup, java.util.List.of());
+    }
 
     public TrainingSettings {
         Checks.atLeast(KEY + "global-batch", globalBatch, 1);
@@ -33,6 +40,29 @@ public record TrainingSettings(int globalBatch, int microBatch, int epochs, long
             throw new ConfigurationException(Checks.ROOT + KEY + "batch-norm-group (" + batchNormGroup + ") must not exceed " + Checks.ROOT
                     + KEY + "micro-batch (" + microBatch + "): a group is normalised in one forward pass, which the micro-batch bounds");
         }
+        nextStages = java.util.List.copyOf(nextStages);
+        if (!nextStages.isEmpty() && maxSteps < 1) {
+            throw new ConfigurationException(Checks.ROOT + KEY + "max-steps must be > 0 with " + Checks.ROOT + KEY + "next-stages: the "
+                    + "first stage (the run's own data and training keys) runs exactly max-steps steps");
+        }
+        for (int i = 0; i < nextStages.size(); i++) {
+            if (batchNormGroup > nextStages.get(i).microBatch()) {
+                throw new ConfigurationException(Checks.ROOT + KEY + "batch-norm-group (" + batchNormGroup + ") must not exceed "
+                        + Checks.ROOT + KEY + "next-stages[" + i + "].micro-batch (" + nextStages.get(i).microBatch() + ")");
+            }
+        }
+    }
+
+    /** Whether the run has stages after the first ({@code next-stages}). */
+    public boolean staged() {
+        return !nextStages.isEmpty();
+    }
+
+    /** The settings stage {@code stage} (of {@code next-stages}) trains with: its batches, exactly its steps. */
+    public TrainingSettings forStage(StageSettings stage) {
+        int epochs = (int) Math.min(stage.steps(), Integer.MAX_VALUE); // at least one step per epoch: max-steps decides
+        return new TrainingSettings(stage.globalBatch(), stage.microBatch(), epochs, stage.steps(), evalEverySteps, progressEverySeconds,
+                allReduceFanIn, maxConsecutiveBadSteps, allReduce, shards, batchNormGroup, java.util.List.of());
     }
 
     public boolean sharded() {

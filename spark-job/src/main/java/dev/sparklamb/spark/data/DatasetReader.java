@@ -99,14 +99,19 @@ public final class DatasetReader {
                 .withColumn(ORDER_COLUMN, functions.monotonically_increasing_id())
                 .orderBy(FILE_COLUMN, BLOCK_COLUMN, ORDER_COLUMN)
                 .drop(BLOCK_COLUMN, ORDER_COLUMN);
-        String label = labelsRequired || hasColumn(df, settings.labelColumn()) ? settings.labelColumn() : null;
-        RowDecoder decoder = settings.format() == DataFormat.CSV && !hasColumn(df, settings.featuresColumn())
-                ? RowDecoder.forScalarColumns(withFile.schema(), what, label, FILE_COLUMN, featureCount, classes)
-                : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), label, FILE_COLUMN,
-                featureCount, classes);
         JavaRDD<DecodedRow> decoded;
         try { // zipWithIndex already runs jobs (the sort's sampling, partition sizes) that read the data
-            decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
+            if (settings.isTokens()) {
+                TokenRowDecoder tokens = TokenRowDecoder.of(withFile.schema(), what, FILE_COLUMN, settings.tokens(), classes);
+                decoded = withFile.javaRDD().zipWithIndex().map(t -> tokens.decode(t._1(), t._2()));
+            } else {
+                String label = labelsRequired || hasColumn(df, settings.labelColumn()) ? settings.labelColumn() : null;
+                RowDecoder decoder = settings.format() == DataFormat.CSV && !hasColumn(df, settings.featuresColumn())
+                        ? RowDecoder.forScalarColumns(withFile.schema(), what, label, FILE_COLUMN, featureCount, classes)
+                        : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), label, FILE_COLUMN,
+                        featureCount, classes);
+                decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
+            }
         } catch (Exception e) { // SparkException is checked but undeclared in Scala code
             throw new DataException(what + ": could not be read: " + rootMessage(e), e);
         }
@@ -145,11 +150,12 @@ public final class DatasetReader {
         int partitions = settings.partitions() > 0 ? settings.partitions() : spark.sparkContext().defaultParallelism();
         int p = partitions;
         long s = seed;
-        int d = featureCount;
+        boolean tok = settings.isTokens();
+        int d = tok ? settings.tokens().sequenceLength() : featureCount;
         JavaRDD<ExampleBlock> blocks = decoded
                 .mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
                 .partitionBy(new HashPartitioner(p))
-                .mapPartitionsWithIndex((index, rows) -> List.of(toBlock(index, d, rows)).iterator(), true);
+                .mapPartitionsWithIndex((index, rows) -> List.of(toBlock(index, d, tok, rows)).iterator(), true);
         blocks.persist(StorageLevel.MEMORY_AND_DISK());
         blocks.setName("spark-lamb examples: " + what);
         long cached = blocks.map(b -> (long) b.size()).reduce(Long::sum);
@@ -201,10 +207,13 @@ public final class DatasetReader {
         return (int) Math.floorMod(z, (long) partitions);
     }
 
-    private static ExampleBlock toBlock(int partition, int featureCount, java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
+    private static ExampleBlock toBlock(int partition, int featureCount, boolean tokens, java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
         List<DecodedRow> list = new ArrayList<>();
         rows.forEachRemaining(t -> list.add(t._2()));
         list.sort(Comparator.comparingLong(DecodedRow::id));
+        if (tokens) {
+            return tokenBlock(partition, featureCount, list);
+        }
         long[] ids = new long[list.size()];
         float[] x = new float[list.size() * featureCount];
         int[] y = new int[list.size()];
@@ -215,6 +224,19 @@ public final class DatasetReader {
             y[i] = r.label();
         }
         return new ExampleBlock(partition, featureCount, ids, x, y);
+    }
+
+    private static ExampleBlock tokenBlock(int partition, int length, List<DecodedRow> list) {
+        long[] ids = new long[list.size()];
+        int[] tokens = new int[list.size() * length];
+        int[] lengths = new int[list.size()];
+        for (int i = 0; i < list.size(); i++) {
+            DecodedRow r = list.get(i);
+            ids[i] = r.id();
+            System.arraycopy(r.tokenIds(), 0, tokens, i * length, length);
+            lengths[i] = r.label();
+        }
+        return ExampleBlock.ofTokens(partition, length, ids, tokens, lengths);
     }
 
     private void requireDataAt(String path, String what) {

@@ -5,8 +5,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * A summed gradient over some partitions' shares of one global batch, with the summed loss, the example count and
- * the slowest contributing task's timings. (A class, not a record: it crosses Spark's Kryo serializer.)
+ * A summed gradient over some partitions' shares of one global batch, with the summed loss, the example count, the
+ * number of loss terms (what the step divides the summed gradient and loss by: the examples for classification, the
+ * masked tokens for masked-language-model data), the real tokens seen (sequence data; else 0) and the slowest
+ * contributing task's timings. (A class, not a record: it crosses Spark's Kryo serializer.)
  */
 public final class GradientPart implements Serializable {
 
@@ -17,6 +19,8 @@ public final class GradientPart implements Serializable {
     private final float[] statistics;
     private final double lossSum;
     private final long examples;
+    private final long lossCount;
+    private final long tokens;
     private final long computeNanos;
     private final long loadNanos;
 
@@ -34,11 +38,22 @@ public final class GradientPart implements Serializable {
      *                   ({@link dev.sparklamb.spark.model.RunningStatistics#add}); empty when there are none
      */
     public GradientPart(int index, float[] gradient, float[] statistics, double lossSum, long examples, long computeNanos, long loadNanos) {
+        this(index, gradient, statistics, lossSum, examples, examples, 0, computeNanos, loadNanos);
+    }
+
+    /**
+     * @param lossCount the number of loss terms summed in {@code lossSum} and {@code gradient} (examples, or masked tokens)
+     * @param tokens    real (not padding) input tokens of sequence data; 0 for other data
+     */
+    public GradientPart(int index, float[] gradient, float[] statistics, double lossSum, long examples, long lossCount, long tokens,
+                        long computeNanos, long loadNanos) {
         this.index = index;
         this.gradient = gradient;
         this.statistics = statistics;
         this.lossSum = lossSum;
         this.examples = examples;
+        this.lossCount = lossCount;
+        this.tokens = tokens;
         this.computeNanos = computeNanos;
         this.loadNanos = loadNanos;
     }
@@ -64,6 +79,29 @@ public final class GradientPart implements Serializable {
         return examples;
     }
 
+    /** The number of loss terms summed (examples, or masked tokens): the divisor of the step's gradient and loss. */
+    public long lossCount() {
+        return lossCount;
+    }
+
+    /**
+     * What a step divides the summed gradient by: {@link #lossCount()}, or 1 when it is 0 (a batch of sequences without a
+     * single maskable token: its gradient is zero).
+     */
+    public long lossDivisor() {
+        return Math.max(1, lossCount);
+    }
+
+    /** Real input tokens (sequence data), else 0. */
+    public long tokens() {
+        return tokens;
+    }
+
+    /** The same sums with another gradient and statistics (a shard's slice, or with regularization added). */
+    public GradientPart with(int newIndex, float[] newGradient, float[] newStatistics) {
+        return new GradientPart(newIndex, newGradient, newStatistics, lossSum, examples, lossCount, tokens, computeNanos, loadNanos);
+    }
+
     public long computeNanos() {
         return computeNanos;
     }
@@ -79,6 +117,8 @@ public final class GradientPart implements Serializable {
         float[] stats = sorted.get(0).statistics().clone();
         double loss = sorted.get(0).lossSum();
         long examples = sorted.get(0).examples();
+        long lossCount = sorted.get(0).lossCount();
+        long tokens = sorted.get(0).tokens();
         long compute = sorted.get(0).computeNanos();
         long load = sorted.get(0).loadNanos();
         for (int k = 1; k < sorted.size(); k++) {
@@ -100,9 +140,11 @@ public final class GradientPart implements Serializable {
             }
             loss += p.lossSum();
             examples += p.examples();
+            lossCount += p.lossCount();
+            tokens += p.tokens();
             compute = Math.max(compute, p.computeNanos());
             load = Math.max(load, p.loadNanos());
         }
-        return new GradientPart(index, sum, stats, loss, examples, compute, load);
+        return new GradientPart(index, sum, stats, loss, examples, lossCount, tokens, compute, load);
     }
 }

@@ -26,6 +26,19 @@ public final class PartitionGradient {
      */
     public static GradientPart compute(int index, Replica replica, ParameterRoles roles, ExampleBlock block, float[] parameters,
                                        long parameterVersion, BatchPlan plan, long step, int microBatch, int classes) {
+        return compute(index, replica, roles, block, parameters, parameterVersion, plan, step, microBatch, classes, null);
+    }
+
+    /**
+     * As above; for a token block, {@code masking} draws the step's masked-language-model batch (epoch {@code plan.epochOf(step)}):
+     * the gradient and loss are summed over the chosen tokens, and the part's {@link GradientPart#lossCount()} is their number.
+     */
+    public static GradientPart compute(int index, Replica replica, ParameterRoles roles, ExampleBlock block, float[] parameters,
+                                       long parameterVersion, BatchPlan plan, long step, int microBatch, int classes,
+                                       TokenMasking masking) {
+        if (block.isTokens() && masking == null) {
+            throw new IllegalStateException("token data needs a masking (spark-lamb.data.format = tokens)");
+        }
         long t0 = System.nanoTime();
         replica.setParameters(parameters, parameterVersion);
         long t1 = System.nanoTime();
@@ -34,18 +47,28 @@ public final class PartitionGradient {
         float[] statistics = new float[roles.statisticsLength()];
         float[] full = new float[parameters.length];
         double loss = 0;
+        long lossCount = 0;
+        long tokens = 0;
         int[] bounds = passBounds(rows.length, microBatch, roles.hasStatistics());
         for (int pass = 0; pass + 1 < bounds.length; pass++) {
             int from = bounds[pass];
             int count = bounds[pass + 1] - from;
-            INDArray[] batch = batch(block, rows, from, count, classes);
             long[] ids = new long[count];
             for (int i = 0; i < count; i++) {
                 ids[i] = block.id(rows[from + i]);
             }
             // Dropout masks are keyed by (seed, step, example id, layer, element): independent of partitions and micro-batches.
             try (DropoutContext.Scope scope = DropoutContext.open(plan.seed(), step, ids)) {
-                loss += replica.gradient(batch[0], batch[1], full);
+                if (block.isTokens()) {
+                    SequenceBatch b = SequenceBatch.of(block, rows, from, count, masking, plan.epochOf(step));
+                    loss += replica.gradient(b.features(), b.featureMask(), b.labels(), b.labelMask(), full);
+                    lossCount += b.maskedTokens();
+                    tokens += b.realTokens();
+                } else {
+                    INDArray[] batch = batch(block, rows, from, count, classes);
+                    loss += replica.gradient(batch[0], batch[1], full);
+                    lossCount += count;
+                }
             }
             roles.addOptimized(full, gradient);
             if (roles.hasStatistics()) {
@@ -53,7 +76,7 @@ public final class PartitionGradient {
             }
         }
         long t2 = System.nanoTime();
-        return new GradientPart(index, gradient, statistics, loss, rows.length, t2 - t1, t1 - t0);
+        return new GradientPart(index, gradient, statistics, loss, rows.length, lossCount, tokens, t2 - t1, t1 - t0);
     }
 
     /**

@@ -22,14 +22,22 @@ public final class StepTasks implements Serializable {
     private final ParameterRoles roles;
     private final int microBatch;
     private final int classes;
+    /** Masked-language-model masking for token data, else null. */
+    private final TokenMasking masking;
     /** Random per loop, so replicas reused across runs in one JVM never mistake old parameters for current ones. */
     private final long runId = new java.util.Random().nextLong();
 
     public StepTasks(ModelSpec spec, ParameterRoles roles, int microBatch, int classes) {
+        this(spec, roles, microBatch, classes, null);
+    }
+
+    /** @param masking BERT's masking for token data ({@code classes} is then the vocabulary size), null for other data */
+    public StepTasks(ModelSpec spec, ParameterRoles roles, int microBatch, int classes, TokenMasking masking) {
         this.spec = spec;
         this.roles = roles;
         this.microBatch = microBatch;
         this.classes = classes;
+        this.masking = masking;
     }
 
     public ParameterRoles roles() {
@@ -44,7 +52,8 @@ public final class StepTasks implements Serializable {
     /** Gradient of partition {@code index}'s share of step {@code step}, from the given parameters. */
     public GradientPart gradient(int index, ExampleBlock block, float[] parameters, BatchPlan plan, long step) {
         return ReplicaPool.withReplica(spec, replica ->
-                PartitionGradient.compute(index, replica, roles, block, parameters, version(step), plan, step, microBatch, classes));
+                PartitionGradient.compute(index, replica, roles, block, parameters, version(step), plan, step, microBatch, classes,
+                        masking));
     }
 
     public JavaRDD<GradientPart> gradients(JavaRDD<ExampleBlock> blocks, Broadcast<float[]> parameters, BatchPlan plan, long step) {

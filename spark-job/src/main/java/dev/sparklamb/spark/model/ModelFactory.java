@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -69,6 +70,31 @@ public final class ModelFactory {
         if (outputs != settings.classes()) {
             throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' has " + outputs
                     + " outputs but spark-lamb.model.classes is " + settings.classes());
+        }
+    }
+
+    /**
+     * For token data: the network must take {@code [1, L]} token ids with a {@code [1, L]} mask and give
+     * {@code [1, V, L]} (one distribution over the vocabulary per position). Probed with one all-[PAD] sequence.
+     *
+     * @param vocabulary V ({@code spark-lamb.model.classes})
+     * @param length     L ({@code spark-lamb.data.tokens.sequence-length})
+     */
+    public static void requireFitsSequences(Replica replica, int vocabulary, int length, String modelName) {
+        INDArray out;
+        try {
+            out = replica.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, length),
+                    org.nd4j.linalg.factory.Nd4j.ones(DataType.FLOAT, 1, length));
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' does not accept sequences of " + length
+                    + " tokens (spark-lamb.data.tokens.sequence-length; longer than the model's maximum?): " + e.getMessage(), e);
+        }
+        long[] shape = out.shape();
+        if (shape.length != 3 || shape[1] != vocabulary || shape[2] != length) {
+            throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' gives output of shape "
+                    + java.util.Arrays.toString(shape) + " for one sequence of " + length + " tokens; masked-language-model training "
+                    + "needs [1, " + vocabulary + ", " + length + "]: one distribution over the vocabulary (spark-lamb.model.classes = "
+                    + vocabulary + ") per position");
         }
     }
 

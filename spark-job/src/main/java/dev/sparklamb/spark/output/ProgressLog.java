@@ -17,6 +17,7 @@ public final class ProgressLog {
     private long lastNanos = Long.MIN_VALUE;
     private long firstStep = -1;
     private Double lastAccuracy;
+    private Double lastPerplexity;
 
     public ProgressLog(double everySeconds, int epochs) {
         this.intervalNanos = (long) (everySeconds * 1e9);
@@ -39,10 +40,18 @@ public final class ProgressLog {
         lastNanos = now;
         double elapsed = (now - startNanos) / 1e9;
         double eta = elapsed / (m.step() - firstStep) * (m.totalSteps() - m.step());
-        LOG.info(String.format("step %d/%d%s  epoch %d/%d  loss %.4f%s  lr %.3g  %.0f ex/s  elapsed %s  ETA %s",
-                m.step(), m.totalSteps(), m.skipped() ? " (skipped: non-finite gradient)" : "", m.epoch() + 1, epochs, m.loss(),
-                lastAccuracy == null ? "" : String.format("  test acc %.2f%%", 100 * lastAccuracy),
-                m.learningRate(), m.examplesPerSecond(), duration(elapsed), duration(eta)));
+        if (m.testPerplexity() != null) {
+            lastPerplexity = m.testPerplexity();
+        }
+        boolean sequence = m.sequence() != null;
+        LOG.info(String.format("step %d/%d%s%s  epoch %d/%d  %s %.4f%s  lr %.3g  %.0f ex/s%s  elapsed %s  ETA %s",
+                m.step(), m.totalSteps(), m.skipped() ? " (skipped: non-finite gradient)" : "",
+                m.stage() == null ? "" : String.format("  stage %d", m.stage() + 1), m.epoch() + 1, epochs,
+                sequence ? "MLM loss" : "loss", m.loss(),
+                lastAccuracy == null ? "" : String.format(sequence ? "  test masked acc %.2f%%  ppl %.2f" : "  test acc %.2f%%",
+                        100 * lastAccuracy, lastPerplexity),
+                m.learningRate(), m.examplesPerSecond(), sequence ? String.format("  %.0f tok/s", m.sequence().tokensPerSecond()) : "",
+                duration(elapsed), duration(eta)));
     }
 
     static String duration(double seconds) {

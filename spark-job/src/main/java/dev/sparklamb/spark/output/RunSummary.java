@@ -44,6 +44,11 @@ public final class RunSummary {
             s.put("finalLoss", last.loss());
             s.put("testAccuracy", last.testAccuracy());
             s.put("testLoss", last.testLoss());
+            if (last.sequence() != null) {
+                s.put("testPerplexity", last.testPerplexity());
+                s.put("tokensPerStep", last.sequence().tokens());
+                s.put("maskedTokensPerStep", last.sequence().maskedTokens());
+            }
         }
         testMetrics.ifPresent(m -> s.put("testMetrics", m.toJson()));
         return s;

@@ -19,12 +19,12 @@ public final class StepMetricsFactory {
         double job = (reduced - broadcastDone) * ms;
         int min = r.minTrustRatioTensor();
         int max = r.maxTrustRatioTensor();
-        return new StepMetrics(step + 1, plan.totalSteps(), plan.epochOf(step), sum.examples(), sum.lossSum() / sum.examples(),
+        return withTokens(new StepMetrics(step + 1, plan.totalSteps(), plan.epochOf(step), sum.examples(), meanLoss(sum),
                 r.learningRate(), r.gradientNorm(), r.clipScale(),
                 r.trustRatios()[min], r.layout().name(min), r.medianTrustRatio(), r.trustRatios()[max], r.layout().name(max),
                 sum.examples() / ((updated - start) * 1e-9), stepMillis,
                 (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
-                false, null, null, null);
+                false, null, null, null), sum, start, updated);
     }
 
     /** A step whose gradient was not finite: nothing was applied. */
@@ -34,10 +34,23 @@ public final class StepMetricsFactory {
         double load = sum.loadNanos() * ms;
         double compute = sum.computeNanos() * ms;
         double job = (reduced - broadcastDone) * ms;
-        return new StepMetrics(step + 1, plan.totalSteps(), plan.epochOf(step), sum.examples(), sum.lossSum() / sum.examples(),
+        return withTokens(new StepMetrics(step + 1, plan.totalSteps(), plan.epochOf(step), sum.examples(), meanLoss(sum),
                 learningRate, Double.NaN, Double.NaN, Double.NaN, null, Double.NaN, Double.NaN, null,
                 sum.examples() / ((updated - start) * 1e-9), (updated - start) * ms,
                 (broadcastDone - start) * ms + load, compute, Math.max(0, job - load - compute), (updated - reduced) * ms,
-                true, null, null, null);
+                true, null, null, null), sum, start, updated);
+    }
+
+    /** The loss per loss term: per example, or per masked token (sequence data); NaN when there was none. */
+    private static double meanLoss(GradientPart sum) {
+        return sum.lossCount() == 0 ? Double.NaN : sum.lossSum() / sum.lossCount();
+    }
+
+    /** Sequence data (real tokens counted): with the step's token counts. */
+    private static StepMetrics withTokens(StepMetrics m, GradientPart sum, long start, long updated) {
+        if (sum.tokens() == 0) {
+            return m;
+        }
+        return m.withSequence(new StepMetrics.SequenceCounts(sum.tokens(), sum.lossCount(), sum.tokens() / ((updated - start) * 1e-9)));
     }
 }

@@ -58,10 +58,28 @@ public final class ModelEvaluation {
         }
     }
 
+    /**
+     * Masked-language-model metrics of a saved model on token data ({@code data.format = tokens}), masked with the
+     * held-out key as during training: masked tokens, masked-token accuracy, loss per masked token and perplexity.
+     */
+    public static java.util.Map<String, Object> maskedLanguageModelReport(EvaluationScore score) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("maskedTokens", score.examples());
+        m.put("maskedTokenAccuracy", score.accuracy());
+        m.put("loss", score.meanLoss());
+        m.put("perplexity", Math.exp(score.meanLoss()));
+        return m;
+    }
+
     /** Writes {@code report}'s JSON form to {@code path} (any Hadoop URI), atomically. */
     public static void writeReport(SparkSession spark, ClassificationReport report, String path) {
+        writeReport(spark, report.toJson(), path);
+    }
+
+    /** Writes {@code json} to {@code path} (any Hadoop URI), atomically. */
+    public static void writeReport(SparkSession spark, Object json, String path) {
         try {
-            byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json).getBytes(StandardCharsets.UTF_8);
             HadoopFiles.writeAtomically(path, bytes, spark.sparkContext().hadoopConfiguration());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("writing the evaluation report '" + path + "'", e);

@@ -37,6 +37,10 @@ public final class ModelPrediction {
      * @throws dev.sparklamb.spark.data.DataException when the model file is not a model or the data does not fit it
      */
     public static long predict(SparkSession spark, RunConfig config, String modelPath, String dataPath, String outputPath) {
+        if (config.data().isTokens()) {
+            throw new ConfigurationException(dev.sparklamb.spark.config.DataFormat.KEY + " = tokens: predict writes class predictions of "
+                    + "classification data; for a masked-language model use evaluate (masked-token accuracy, loss, perplexity)");
+        }
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         requireNew(outputPath, hadoop);
         RunOutput.requireOutsideInputs("--output", outputPath, List.of(dataPath, modelPath), hadoop);

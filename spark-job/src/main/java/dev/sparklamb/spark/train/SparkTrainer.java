@@ -2,7 +2,6 @@ package dev.sparklamb.spark.train;
 
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.optim.OptimizerState;
-import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.checkpoint.CheckpointStore;
 import dev.sparklamb.spark.checkpoint.Resumption;
 import dev.sparklamb.spark.checkpoint.RunCheckpoint;
@@ -30,7 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -108,7 +106,8 @@ public final class SparkTrainer {
             throw new DataException("spark-lamb.data.train is not set: give the training data's path");
         }
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        List<String> inputs = List.of(config.data().train(), config.data().test());
+        List<String> inputs = new java.util.ArrayList<>(List.of(config.data().train(), config.data().test()));
+        config.training().nextStages().forEach(st -> inputs.addAll(List.of(st.train(), st.test())));
         RunOutput.requireOutsideInputs("spark-lamb.output", config.output(), inputs, hadoop);
         RunOutput.requireOutsideInputs("spark-lamb.checkpoint.dir", config.checkpoint().directory(config.output()), inputs, hadoop);
         return fit(reader -> reader.read(config.data().train(), "training data"),
@@ -117,6 +116,10 @@ public final class SparkTrainer {
 
     /** Trains on {@code train}; evaluates on {@code test} when it is not null. */
     public TrainedModel fit(Dataset<Row> train, Dataset<Row> test) {
+        if (config.training().staged()) {
+            throw new dev.sparklamb.spark.config.ConfigurationException("spark-lamb.training.next-stages: a staged run reads each "
+                    + "stage's data from its path; use fit() with data.train and the stages' train paths, or remove next-stages");
+        }
         return fit(reader -> reader.fromDataFrame(train, "training data"),
                 test == null ? null : reader -> reader.fromDataFrame(test, "test data"));
     }
@@ -134,28 +137,69 @@ public final class SparkTrainer {
         ModelSpec spec = ModelFactory.spec(config.model(), config.seed(), hadoop);
         Replica driverModel = spec.build();
         ParameterRoles roles = NetworkCheck.check(driverModel.network(), "spark-lamb.model (" + spec.name() + ")", config.model().freeze());
-        ModelFactory.requireFits(driverModel, config.model(), spec.name());
+        if (config.data().isTokens()) {
+            config.data().tokens().requireWithin(config.model().classes());
+            ModelFactory.requireFitsSequences(driverModel, config.model().classes(), config.data().tokens().sequenceLength(), spec.name());
+            for (dev.sparklamb.spark.config.StageSettings st : config.training().nextStages()) {
+                ModelFactory.requireFitsSequences(driverModel, config.model().classes(), st.sequenceLength(), spec.name());
+            }
+            requireImportsConsistent(hadoop);
+        } else {
+            ModelFactory.requireFits(driverModel, config.model(), spec.name());
+        }
         float[] initial = config.model().initFrom().isEmpty() ? driverModel.parameters()
                 : InitialParameters.fromModelZip(config.model().initFrom(), roles.full(), hadoop);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples train = loadTrain.apply(reader);
         Optional<CachedExamples> test = Optional.empty();
+        List<CachedExamples[]> later = new java.util.ArrayList<>();
         try {
             test = Optional.ofNullable(loadTest).map(f -> f.apply(reader));
-            return train(spec, driverModel, roles, initial, train, test, hadoop);
+            List<dev.sparklamb.spark.config.StageSettings> next = config.training().nextStages();
+            for (int i = 0; i < next.size(); i++) { // every stage's data checked before anything is trained
+                RunConfig c = config.forStage(next.get(i));
+                DatasetReader r = new DatasetReader(spark, c.data(), config.model().inputSize(), config.model().classes(), config.seed());
+                CachedExamples[] data = new CachedExamples[2];
+                later.add(data);
+                String what = "stage " + (i + 1) + " (spark-lamb.training.next-stages[" + i + "]) ";
+                data[0] = r.read(next.get(i).train(), what + "training data");
+                data[1] = c.data().hasTest() ? r.read(next.get(i).test(), what + "test data") : null;
+            }
+            return train(spec, driverModel, roles, initial, train, test, later, hadoop);
         } finally {
             train.release();
             test.ifPresent(CachedExamples::release);
+            later.forEach(d -> java.util.Arrays.stream(d).filter(java.util.Objects::nonNull).forEach(CachedExamples::release));
+        }
+    }
+
+    /** Token data written by import-text: its text-import.json must agree with the vocabulary size, special ids and lengths. */
+    private void requireImportsConsistent(Configuration hadoop) {
+        dev.sparklamb.spark.config.TokenSettings t = config.data().tokens();
+        int v = config.model().classes();
+        for (String p : List.of(config.data().train(), config.data().test())) {
+            if (!p.isEmpty()) {
+                dev.sparklamb.spark.data.TextImportInfo.requireConsistent(p, t, t.sequenceLength(), v, hadoop);
+            }
+        }
+        for (dev.sparklamb.spark.config.StageSettings st : config.training().nextStages()) {
+            for (String p : List.of(st.train(), st.test())) {
+                if (!p.isEmpty()) {
+                    dev.sparklamb.spark.data.TextImportInfo.requireConsistent(p, t, st.sequenceLength(), v, hadoop);
+                }
+            }
         }
     }
 
     /** Restores or starts, runs the steps with metrics and checkpoints ({@link #runAndWrite}), and reports the evaluation. */
     private TrainedModel train(ModelSpec spec, Replica driverModel, ParameterRoles roles, float[] initial, CachedExamples train,
-                               Optional<CachedExamples> test, Configuration hadoop) {
-        TrainingLoop loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec, roles);
+                               Optional<CachedExamples> test, List<CachedExamples[]> later, Configuration hadoop) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TrainingLoop loop = new TrainingLoop(jsc, config, spec, roles);
+        TrainingStages stages = TrainingStages.of(jsc, config, spec, roles, loop, train, test, later);
         BatchPlan plan = loop.plan(train);
-        Optimizer optimizer = loop.optimizer(plan);
-        String fingerprint = RunFingerprint.of(spec, config, train.count());
+        Optimizer optimizer = stages.optimizer();
+        String fingerprint = RunFingerprint.of(spec, config, train.count(), later.stream().mapToLong(d -> d[0].count()).toArray());
         CheckpointStore checkpoints = new CheckpointStore(config.checkpoint().directory(config.output()), hadoop, config.checkpoint().keep());
         Resumption.requireNoOtherRun(checkpoints, resume);
         ResolvedConfiguration resolved = ResolvedConfiguration.of(config);
@@ -169,14 +213,17 @@ public final class SparkTrainer {
                 train.partitions(), plan.globalBatch(), config.training().microBatch(), plan.totalSteps(), plan.stepsPerEpoch(),
                 String.format("%.4g", config.optimizer().peakLearningRate(plan.globalBatch())), config.training().allReduce(),
                 restored.isPresent() ? ", resuming at step " + (progress.nextStep() + 1) : "");
-        Supplier<StepEngine> engine = () -> restored
-                .map(c -> loop.engine(train, c.parameters(), optimizer, c.optimizerState()))
-                .orElseGet(() -> loop.engine(train, initial, optimizer, optimizer.init(roles.optimized())));
-        Trained done = runAndWrite(loop, engine, driverModel, train, test, plan, progress, checkpoints, resolved, fingerprint, hadoop);
+        float[] startParameters = restored.map(RunCheckpoint::parameters).orElse(initial);
+        OptimizerState startState = restored.map(RunCheckpoint::optimizerState).orElseGet(() -> optimizer.init(roles.optimized()));
+        java.util.function.Function<StepListener, TrainingStages.Result> steps = listen -> stages.run(progress, startParameters, startState,
+                (stage, parameters, state) -> stage.loop().engine(stage.train(), parameters, optimizer, state), listen);
+        Trained done = runAndWrite(steps, driverModel, train, plan, stages, progress, checkpoints, resolved, fingerprint, hadoop);
         TrainingRun run = done.run();
-        Optional<EvaluationScore> finalEvaluation = run.lastEvaluation().filter(e -> run.progress().nextStep() == plan.totalSteps());
-        finalEvaluation.ifPresent(e -> LOG.info("final test accuracy {} ({} examples), test loss {}",
-                String.format("%.2f%%", 100 * e.accuracy()), e.examples(), String.format("%.4f", e.meanLoss())));
+        Optional<EvaluationScore> finalEvaluation = run.lastEvaluation().filter(e -> run.progress().nextStep() == stages.totalSteps());
+        finalEvaluation.ifPresent(e -> LOG.info(config.data().isTokens()
+                        ? "final held-out masked-token accuracy {} ({} masked tokens), MLM loss {} per token, perplexity {}"
+                        : "final test accuracy {} ({} examples), test loss {}", String.format("%.2f%%", 100 * e.accuracy()), e.examples(),
+                String.format("%.4f", e.meanLoss()), String.format("%.3f", Math.exp(e.meanLoss()))));
         return new TrainedModel(driverModel.network(), done.parameters(), done.state(), run.history(), finalEvaluation);
     }
 
@@ -185,47 +232,49 @@ public final class SparkTrainer {
     }
 
     /**
-     * Under the run lease, with a new engine: runs the steps from {@code progress} with metrics and checkpoints, then writes the model and
-     * the summary (unless the run was already complete).
+     * Under the run lease: runs the steps from {@code progress} with metrics and checkpoints ({@code steps}, given the
+     * listener that writes them), then writes the model and the summary (unless the run was already complete).
      */
-    private Trained runAndWrite(TrainingLoop loop, Supplier<StepEngine> newEngine, Replica driverModel, CachedExamples train,
-                                Optional<CachedExamples> test, BatchPlan plan, TrainingProgress progress, CheckpointStore checkpoints,
-                                ResolvedConfiguration resolved, String fingerprint, Configuration hadoop) {
+    private Trained runAndWrite(java.util.function.Function<StepListener, TrainingStages.Result> steps, Replica driverModel,
+                                CachedExamples train, BatchPlan plan, TrainingStages stages, TrainingProgress progress,
+                                CheckpointStore checkpoints, ResolvedConfiguration resolved, String fingerprint, Configuration hadoop) {
         long start = System.nanoTime();
         try (RunLease lease = RunLease.acquire(config.output(), hadoop, Duration.ofSeconds(config.lease().timeoutSeconds()), clock);
-             StepEngine engine = newEngine.get();
              RunOutput output = resume ? RunOutput.resume(config.output(), hadoop, progress.nextStep())
                      : RunOutput.create(config.output(), hadoop);
              RunTracking tracking = RunTracking.start(config, resolved, resume, checkpoints.directory(), output.uri(), hadoop,
                      System.getenv())) {
           try {
             checkpoints.saveConfiguration(resolved.render());
-            TrainingRun run;
+            TrainingStages.Result done;
             try {
-                run = loop.runSteps(train, test, engine, progress, checkpointing(output, checkpoints, plan, fingerprint, lease, tracking));
+                done = steps.apply(checkpointing(output, checkpoints, stages, fingerprint, lease, tracking));
             } catch (TrainingDivergedException e) {
                 List<org.apache.hadoop.fs.Path> saved = checkpoints.list();
                 LOG.error("{}; last good checkpoint: {}", e.getMessage(),
                         saved.isEmpty() ? "none (no step was checkpointed yet)" : saved.get(saved.size() - 1));
                 throw e;
             }
-            float[] finalParameters = engine.parameters();
-            OptimizerState finalState = engine.state();
+            TrainingRun run = done.run();
             lease.requireHeld();
             if (run.history().isEmpty() && output.exists(RunOutput.MODEL) && output.exists(RunOutput.SUMMARY)) {
                 LOG.info("the run in {} was already complete; its model and summary are kept as they are", output.uri());
                 tracking.completed(java.util.Map.of());
             } else {
-                driverModel.setParameters(finalParameters, -1);
+                driverModel.setParameters(done.parameters(), -1);
                 output.writeAtomically(RunOutput.MODEL, o -> ModelSerializer.writeModel(driverModel.network(), o, false));
                 java.util.Map<String, Object> summary = RunSummary.of(config, output.uri(), train, plan, run.progress().skippedSteps(),
                         run.history(), (System.nanoTime() - start) / 1e9, run.lastEvaluation()
                                 .filter(e -> e.classification().isPresent())
                                 .map(e -> dev.sparklamb.spark.evaluate.ClassificationReport.of(e, config.model().classes())));
+                if (stages.staged()) {
+                    summary.put("steps", stages.totalSteps());
+                    summary.put("stages", stages.describe());
+                }
                 output.writeSummary(summary);
                 tracking.completed(summary);
             }
-            return new Trained(run, finalParameters, finalState);
+            return new Trained(run, done.parameters(), done.state());
           } catch (RuntimeException | Error e) {
             tracking.failed(e);
             throw e;
@@ -237,13 +286,14 @@ public final class SparkTrainer {
      * After each step: the metrics line, then a checkpoint when due (and after the last step), then the tracking queue, then the
      * user's listener.
      */
-    private StepListener checkpointing(RunOutput output, CheckpointStore checkpoints, BatchPlan plan, String fingerprint,
+    private StepListener checkpointing(RunOutput output, CheckpointStore checkpoints, TrainingStages stages, String fingerprint,
                                        RunLease lease, RunTracking tracking) {
         int every = config.checkpoint().everySteps();
         return (m, p, u) -> {
             lease.requireHeld();
             output.writeStep(m);
-            if (p.nextStep() == plan.totalSteps() || every > 0 && p.nextStep() % every == 0) {
+            if (p.nextStep() == stages.totalSteps() || stages.staged() && stages.endsStage(p.nextStep())
+                    || every > 0 && p.nextStep() % every == 0) {
                 checkpoints.save(new RunCheckpoint(p.nextStep(), p.skippedSteps(), p.consecutiveBadSteps(), fingerprint,
                         u.parameters(), u.state().copy()));
             }

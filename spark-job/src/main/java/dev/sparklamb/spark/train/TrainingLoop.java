@@ -16,6 +16,7 @@ import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.evaluate.EvaluationScore;
 import dev.sparklamb.spark.evaluate.Evaluator;
 import dev.sparklamb.spark.gradient.StepTasks;
+import dev.sparklamb.spark.gradient.TokenMasking;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.ParameterRoles;
 import dev.sparklamb.spark.output.ProgressLog;
@@ -44,6 +45,8 @@ public final class TrainingLoop {
     private final RunConfig config;
     private final ModelSpec spec;
     private final StepTasks tasks;
+    /** BERT's masking for token data ({@code data.format = tokens}), else null. */
+    private final TokenMasking masking;
     /** Random per loop: evaluation broadcasts get versions no step uses. */
     private final long evalVersionBase = new java.util.Random().nextLong() | (1L << 62);
     private long evaluations;
@@ -62,7 +65,8 @@ public final class TrainingLoop {
             throw new ConfigurationException("spark-lamb.training.batch-norm-group is " + config.training().batchNormGroup()
                     + " but the network has no BatchNormalization layer; remove the key (or set it to 0)");
         }
-        this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes());
+        this.masking = config.data().isTokens() ? new TokenMasking(config.seed(), config.model().classes(), config.data().tokens()) : null;
+        this.tasks = new StepTasks(this.spec, roles, config.training().passSize(roles.hasStatistics()), config.model().classes(), masking);
         String optimizerName = config.optimizer().name();
         if (!roles.weightDecayOverrides().isEmpty() && !optimizerName.equals("lamb") && !optimizerName.equals("adamw")) {
             throw new ConfigurationException("spark-lamb.optimizer.name: '" + optimizerName + "' cannot honour DL4J's WeightDecay "
@@ -82,8 +86,16 @@ public final class TrainingLoop {
      * excluded from weight decay and layer adaptation unless {@code optimizer.exclude-batch-norm} is false.
      */
     public Optimizer optimizer(BatchPlan plan) {
+        return optimizer(plan, null);
+    }
+
+    /** As {@link #optimizer(BatchPlan)}, with {@code schedule} in place of the plan's (null: the plan's). */
+    public Optimizer optimizer(BatchPlan plan, dev.sparklamb.optim.schedule.LearningRateSchedule schedule) {
         dev.sparklamb.optim.OptimizerConfig optimizer = config.optimizer().excludingBatchNorm(roles().normalization())
                 .create(plan.totalSteps(), plan.globalBatch());
+        if (schedule != null) {
+            optimizer = optimizer.withLearningRate(schedule);
+        }
         if (!roles().weightDecayOverrides().isEmpty()) {
             optimizer = optimizer.withWeightDecayOverrides(roles().weightDecayOverrides());
         }
@@ -141,15 +153,29 @@ public final class TrainingLoop {
      */
     public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
                                 StepListener listener) {
+        return runSteps(train, test, engine, from, listener, null);
+    }
+
+    /**
+     * As above for one stage of a staged run: {@code from.nextStep()} and the listener's progress count the run's steps
+     * across stages; this stage runs the run's steps {@code [span.offset(), span.offset() + plan steps)}, which are its own
+     * steps {@code 0, 1, ...} of its {@link BatchPlan}; the metrics carry the stage ({@link StepMetrics#atStage}).
+     *
+     * @param span null: an unstaged run
+     */
+    public TrainingRun runSteps(CachedExamples train, Optional<CachedExamples> test, StepEngine engine, TrainingProgress from,
+                                StepListener listener, StageSpan span) {
         TrainingSettings t = config.training();
         BatchPlan plan = plan(train);
+        long offset = span == null ? 0 : span.offset();
         long total = plan.totalSteps();
         ProgressLog reporter = new ProgressLog(t.progressEverySeconds(), t.epochs());
         List<StepMetrics> history = new ArrayList<>();
         TrainingProgress progress = from;
         EvaluationScore lastEvaluation = null;
-        while (progress.nextStep() < total) {
-            long step = progress.nextStep();
+        while (progress.nextStep() < offset + total) {
+            long runStep = progress.nextStep();
+            long step = runStep - offset;
             StepOutcome o = engine.step(step, plan);
             StepMetrics m;
             if (!o.wasSkipped()) {
@@ -162,6 +188,9 @@ public final class TrainingLoop {
                         progress.skippedSteps());
                 m = StepMetricsFactory.skipped(plan, step, o.learningRate(), o.sum(), o.start(), o.distributed(), o.reduced(), o.updated());
             }
+            if (span != null) {
+                m = m.atStage(span.index(), offset, span.total());
+            }
             m = m.withCommunication(o.communication());
             if (o.wasSkipped() && progress.consecutiveBadSteps() > t.maxConsecutiveBadSteps()) {
                 listener.stepDone(m, progress, engine);
@@ -169,7 +198,7 @@ public final class TrainingLoop {
                         + "(more than spark-lamb.training.max-consecutive-bad-steps = " + t.maxConsecutiveBadSteps() + "); last: "
                         + o.skipped().getMessage(), o.skipped());
             }
-            if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (step + 1) % t.evalEverySteps() == 0)) {
+            if (test.isPresent() && (step + 1 == total || t.evalEverySteps() > 0 && (runStep + 1) % t.evalEverySteps() == 0)) {
                 EvaluationScore e = evaluate(test.get(), engine.parameters());
                 lastEvaluation = e;
                 m = m.withEvaluation(e.accuracy(), e.meanLoss());
@@ -186,7 +215,7 @@ public final class TrainingLoop {
         Broadcast<float[]> b = jsc.broadcast(parameters);
         try {
             return Evaluator.evaluate(data, spec, b, (evalVersionBase + evaluations++) & Long.MAX_VALUE,
-                    config.training().microBatch(), config.model().classes());
+                    config.training().microBatch(), config.model().classes(), masking);
         } finally {
             b.destroy();
         }

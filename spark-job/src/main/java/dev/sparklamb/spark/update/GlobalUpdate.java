@@ -64,12 +64,15 @@ public final class GlobalUpdate implements ModelState {
     }
 
     /**
-     * Applies one step from {@code sum}, summed over {@code batchSize} examples. A non-finite gradient or statistic
-     * leaves everything unchanged and throws {@link dev.sparklamb.optim.InvalidGradientException}.
+     * Applies one step from {@code sum}, summed over {@code batchSize} examples: the gradient is divided by its
+     * {@link GradientPart#lossDivisor()} (the examples, or for masked-language-model data the masked tokens), batch
+     * normalization's statistics by {@code batchSize}. A non-finite gradient or statistic leaves everything unchanged and
+     * throws {@link dev.sparklamb.optim.InvalidGradientException}.
      */
     public StepResult apply(GradientPart sum, long batchSize) {
+        long divisor = sum.lossDivisor();
         float[] g = roles.prepareGradient(sum.gradient(), roles.hasRegularization() ? roles.gatherOptimized(parameters()) : null,
-                batchSize);
+                divisor);
         float[] statistics = null;
         if (roles.hasStatistics()) {
             statistics = parameters();
@@ -77,7 +80,7 @@ public final class GlobalUpdate implements ModelState {
             roles.statistics().requireFinite(statistics);
         }
         DenseTensor.of(gradient, "gradient", "gradient").write(0, g, g.length);
-        StepResult result = optimizer.step(parameterViews, gradientViews, 1.0 / batchSize, state);
+        StepResult result = optimizer.step(parameterViews, gradientViews, 1.0 / divisor, state);
         if (statistics != null) {
             float[] updated = parameters();
             roles.statistics().copy(statistics, updated);

@@ -61,8 +61,7 @@ final class ReduceScatter {
                     List<Tuple2<Integer, GradientPart>> out = new ArrayList<>(shards);
                     for (int s = 0; s < shards; s++) {
                         // The running statistics (small) travel with shard 0 only.
-                        out.add(new Tuple2<>(s, new GradientPart(index, sp.slice(g.gradient(), s), s == 0 ? g.statistics() : new float[0],
-                                g.lossSum(), g.examples(), g.computeNanos(), g.loadNanos())));
+                        out.add(new Tuple2<>(s, g.with(index, sp.slice(g.gradient(), s), s == 0 ? g.statistics() : new float[0])));
                     }
                     return out.iterator();
                 })
@@ -72,12 +71,13 @@ final class ReduceScatter {
 
     /**
      * Each owner's shard with its gradient summed over all {@code partitions} in the tree order of {@code fanIn}, plus
-     * the L1/L2 terms of the network, and its per-chunk sums of squares for the driver; with {@code unclipped} (LAMB,
-     * LARS) also the first pass of the update with those coefficients, whose norms the driver uses unless the step is
-     * clipped (so a step is one Spark job).
+     * the L1/L2 terms of the network (scaled by the step's loss count, which the sum over all partitions gives), and its
+     * per-chunk sums of squares for the driver; with {@code unclipped} (LAMB, LARS) also the first pass of the update with
+     * those coefficients, whose norms the driver uses unless the step is clipped or its gradient scale (1 / loss count)
+     * is not the one {@code unclipped} assumed (so a step is one Spark job).
      */
     static JavaRDD<ReducedShard> ownerSums(JavaRDD<Shard> current, JavaPairRDD<Integer, GradientPart> slices, int partitions, int fanIn,
-                                           ShardPlan sp, ParameterRoles roles, long batch, Coefficients unclipped) {
+                                           ShardPlan sp, ParameterRoles roles, Coefficients unclipped) {
         return current.zipPartitions(slices, (Iterator<Shard> own, Iterator<Tuple2<Integer, GradientPart>> in) -> {
             Shard sh = own.next();
             List<GradientPart> parts = new ArrayList<>(partitions);
@@ -89,9 +89,8 @@ final class ReduceScatter {
             GradientPart sum = TreeOrder.sum(parts, fanIn);
             if (roles.hasRegularization()) {
                 float[] regularized = sum.gradient().clone();
-                roles.addRegularization(sp.flatFrom(sh.shard), regularized, sh.w, batch);
-                sum = new GradientPart(sum.index(), regularized, sum.statistics(), sum.lossSum(), sum.examples(), sum.computeNanos(),
-                        sum.loadNanos());
+                roles.addRegularization(sp.flatFrom(sh.shard), regularized, sh.w, sum.lossDivisor());
+                sum = sum.with(sum.index(), regularized, sum.statistics());
             }
             GradientReport report = ShardedStep.gradientReport(sp, sh.shard, sum.gradient());
             // Also run on a non-finite gradient (its norms are then discarded with the step).
@@ -103,8 +102,8 @@ final class ReduceScatter {
     /** What the driver needs of the owners' sums: loss, examples, timings, statistics and sums of squares (one job). */
     static List<ReduceReport> reports(JavaRDD<ReducedShard> reduced) {
         return reduced
-                .map(r -> new ReduceReport(new GradientPart(0, new float[0], r.sum.statistics(), r.sum.lossSum(), r.sum.examples(),
-                        r.sum.computeNanos(), r.sum.loadNanos()), r.report, r.firstPass == null ? null : r.firstPass.norms()))
+                .map(r -> new ReduceReport(r.sum.with(0, new float[0], r.sum.statistics()), r.report,
+                        r.firstPass == null ? null : r.firstPass.norms()))
                 .collect();
     }
 }

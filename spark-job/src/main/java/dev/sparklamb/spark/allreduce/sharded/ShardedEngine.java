@@ -153,9 +153,11 @@ public final class ShardedEngine implements StepEngine {
         JavaPairRDD<Integer, ParameterSlice> gathered = AllGather.toPartitions(cur, partitions);
         JavaPairRDD<Integer, GradientPart> slices = ReduceScatter.gradientSlices(train.blocks(), gathered, shardPlan, tasks, roles,
                 fixedBroadcast, plan, step);
+        // The first pass assumes the gradient scale 1 / global batch: exact for classification (one loss term per example).
+        // Token data divides by the masked tokens, known only after the reduce: its coefficients k then differ from these,
+        // and OwnerUpdate takes the second job (Coefficients.samePasses), so the result stays exact.
         Coefficients unclipped = sharded.needsNormRound() ? sharded.unclippedCoefficients(1.0 / plan.globalBatch(), completedSteps) : null;
-        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, plan.globalBatch(),
-                unclipped);
+        JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, unclipped);
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
         List<ReduceReport> reports = ReduceScatter.reports(reduced);
@@ -172,7 +174,7 @@ public final class ShardedEngine implements StepEngine {
                 roles.statistics().apply(totals.statistics(), plan.globalBatch(), nextFixed);
                 roles.statistics().requireFinite(nextFixed);
             }
-            k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / plan.globalBatch(), completedSteps);
+            k = sharded.coefficients(reports.stream().map(r -> r.report).toList(), 1.0 / totals.lossDivisor(), completedSteps);
         } catch (InvalidGradientException e) {
             reduced.unpersist(false);
             meter.end();
