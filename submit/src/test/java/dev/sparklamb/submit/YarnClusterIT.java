@@ -274,8 +274,8 @@ class YarnClusterIT {
         float[] undisturbed = clusterMode; // null when the cluster-mode test did not run first: then run it below
         List<String> args = new ArrayList<>(hdfsJob("/jobs/mnist-lamb.conf", "/runs/resumed"));
         // YARN kills a container with SIGTERM and 250 ms later SIGKILL: too soon for the driver to release its run lease on
-        // HDFS, so the next run may write there only once the lease is stale (measured: a --resume right after the kill
-        // stops with exit code 5, "another run holds the lease"). A short lease timeout keeps that wait short; it does
+        // HDFS, so the next run may write there only once the lease is stale (measured: the driver of a --resume right
+        // after the kill stops with exit code 5, "another run holds the lease", and the application fails). A short lease timeout keeps that wait short; it does
         // not change the training.
         args.addAll(List.of("--set", "spark-lamb.lease.timeout-seconds=" + LEASE_SECONDS, "--resume"));
         Set<ApplicationId> before = applications();
