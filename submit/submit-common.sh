@@ -13,6 +13,12 @@ fi
 common=(--class dev.sparklamb.submit.SparkLambCli
         --properties-file "${SPARK_LAMB_PROPERTIES:-$here/conf/spark-defaults.conf}")
 log4j="$here/conf/log4j2.properties"
+# SPARK_LAMB_JAVA_OPTIONS: JVM options for the driver and the executors, added by the cluster launchers after the logging
+# option. They set spark.{driver,executor}.extraJavaOptions, which replace the properties file's, so options such as
+# ND4J's off-heap caps (-Dorg.bytedeco.javacpp.maxbytes=..., conf/spark-defaults.conf) belong here. Also where ND4J
+# extracts its natives (~400 MB) on hosts whose containers have no writable home directory:
+# -Dorg.bytedeco.javacpp.cachedir=/local/disk/javacpp (README, "Running on a cluster").
+java_options="${SPARK_LAMB_JAVA_OPTIONS:-}"
 # GPU executors (the CUDA build, `mvn -Pcuda package`): SPARK_LAMB_EXECUTOR_GPUS GPUs per executor, SPARK_LAMB_TASK_GPUS
 # per task (default 1: one replica per GPU), discovered by SPARK_LAMB_GPU_DISCOVERY_SCRIPT (default conf/gpu-discovery.sh
 # of this checkout: that path must exist on every executor host). Unset: no GPUs are requested (the GPU section of

@@ -68,28 +68,9 @@ class HdfsCheckpointResumeTest {
     @BeforeAll
     static void start() throws IOException {
         Configuration conf = new Configuration();
-        conf.set("hadoop.tmp.dir", local.resolve("hadoop-tmp").toString());
-        conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
-        conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-        conf.set("dfs.namenode.servicerpc-address", "127.0.0.1:0");
-        conf.set("dfs.datanode.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-        conf.set("dfs.datanode.hostname", "127.0.0.1");
-        conf.setInt("dfs.replication", 1);
-        conf.setBoolean("dfs.permissions.enabled", false);
-        cluster = new MiniDFSCluster.Builder(conf, local.resolve("dfs").toFile())
-                .numDataNodes(1)
-                .checkDataNodeAddrConfig(true)
-                .format(true)
-                .build();
-        cluster.waitActive();
-        assertThat(cluster.getNameNode().getNameNodeAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
-        assertThat(cluster.getNameNode().getServiceRpcAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
-        assertThat(cluster.getNameNode().getHttpAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
-        assertThat(cluster.getDataNodes().get(0).getXferAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
-        root = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
-        // The test's own client (MiniDFSCluster's getFileSystem() would name the namenode "localhost").
+        cluster = LoopbackHdfs.start(conf, local);
+        root = LoopbackHdfs.uri(cluster);
+        // The test's own client.
         hdfs = FileSystem.newInstance(URI.create(root), conf);
 
         // Nothing else of the cluster's Configuration is given to Spark: full hdfs:// URIs resolve by scheme and authority.

@@ -6,6 +6,7 @@ import dev.sparklamb.spark.data.DataException;
 import dev.sparklamb.spark.lease.LeaseHeldException;
 import dev.sparklamb.spark.train.TrainingDivergedException;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -31,8 +32,21 @@ public final class SparkLambCli implements Callable<Integer> {
         return ExitCode.BAD_CONFIGURATION.code;
     }
 
+    /**
+     * Exits with the command's code when it is not 0. On success it stops the Spark session and returns instead: under
+     * spark-submit's YARN cluster deploy mode the ApplicationMaster runs this method in a thread and reports the
+     * application SUCCEEDED only when it returns; {@code System.exit(0)} there ends the JVM first, YARN records the
+     * application as FAILED ("Shutdown hook called before final status was reported") and starts it again.
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if (code != ExitCode.SUCCESS.code) {
+            System.exit(code);
+        }
+        SparkSession.getDefaultSession().foreach(s -> {
+            s.stop();
+            return null;
+        });
     }
 
     /** Runs the command line and returns the exit code (never calls {@code System.exit}). */

@@ -3,6 +3,9 @@ package dev.sparklamb.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
 
 /** Real MNIST subsets for the end-to-end tests, imported with the CLI, and the parameter comparison they share. */
 final class RealMnist {
@@ -22,6 +25,24 @@ final class RealMnist {
         assertThat(SparkLambCli.run("import-mnist", "--images", raw.resolve("t10k-images-idx3-ubyte").toString(),
                 "--labels", raw.resolve("t10k-labels-idx1-ubyte").toString(), "--output", test.toString(),
                 "--limit", "512", "--master", "local[2]")).isZero();
+    }
+
+    /**
+     * {@link #importSubsets} into {@code train} and {@code test}, then the reference run: {@code job} (a train command
+     * line reading them) in this JVM in local[2], written to {@code output}. Stops the Spark session in any case.
+     */
+    static void importAndTrainLocally(Path train, Path test, List<String> job, Path output) {
+        try {
+            importSubsets(train, test);
+            List<String> local = new ArrayList<>(job);
+            local.addAll(List.of("--set", "spark-lamb.spark.master=\"local[2]\"", "--output", output.toString()));
+            assertThat(SparkLambCli.run(local.toArray(String[]::new))).isZero();
+        } finally {
+            SparkSession.getActiveSession().foreach(s -> {
+                s.stop();
+                return null;
+            });
+        }
     }
 
     /** |other - reference| / |reference| (L2 norms, in double). */

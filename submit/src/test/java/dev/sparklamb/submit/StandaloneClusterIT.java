@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,8 @@ class StandaloneClusterIT {
     @TempDir
     Path tmp;
 
-    private final List<Process> started = new ArrayList<>();
+    /** Every process started here, stopped with its children (executors) in finally. */
+    private final ChildProcesses started = new ChildProcesses();
 
     @Test
     void trainsOnAStandaloneClusterExactlyAsInLocalMode() throws Exception {
@@ -54,17 +54,7 @@ class StandaloneClusterIT {
                 "--set", "spark-lamb.training.eval-every-steps=0");
 
         // Real MNIST subset and the local[2] reference, in process.
-        try {
-            RealMnist.importSubsets(train, test);
-            List<String> local = new ArrayList<>(job);
-            local.addAll(List.of("--set", "spark-lamb.spark.master=\"local[2]\"", "--output", localOut.toString()));
-            assertThat(SparkLambCli.run(local.toArray(String[]::new))).isZero();
-        } finally {
-            SparkSession.getActiveSession().foreach(s -> {
-                s.stop();
-                return null;
-            });
-        }
+        RealMnist.importAndTrainLocally(train, test, job, localOut);
 
         // SPARK_HOME with Spark's jars only: the application jar must bring everything else.
         Path sparkHome = Files.createDirectories(tmp.resolve("spark-home"));
@@ -102,7 +92,7 @@ class StandaloneClusterIT {
             assertThat(driver.exitValue()).as("spark-submit exit code; driver log:%n%s%nworker log:%n%s", tail(driverLog),
                     tail(logs.resolve("worker1.log"))).isZero();
         } finally {
-            stopAll();
+            started.stopAll();
         }
 
         MultiLayerNetwork reference = ModelSerializer.restoreMultiLayerNetwork(localOut.resolve("model.zip").toFile());
@@ -133,32 +123,6 @@ class StandaloneClusterIT {
         Process p = pb.start();
         started.add(p);
         return p;
-    }
-
-    /** Stops every process started here (newest first) and their children (executors), even after a failure. */
-    private void stopAll() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            Process p = started.get(i);
-            List<ProcessHandle> children = p.descendants().toList();
-            p.destroy();
-            children.forEach(ProcessHandle::destroy);
-            try {
-                if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-            }
-            for (ProcessHandle c : children) {
-                try {
-                    c.onExit().get(10, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    c.destroyForcibly();
-                }
-            }
-        }
-        started.clear();
     }
 
     private static int freePort() throws IOException {
