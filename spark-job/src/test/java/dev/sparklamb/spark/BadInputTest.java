@@ -153,7 +153,7 @@ class BadInputTest {
         ModelSettings m = valid.model();
         Throwable e = catchThrowable(() -> new ModelSettings("resnet", "", m.inputHeight(), m.inputWidth(), m.inputChannels(), m.classes()));
         assertThat(e).isInstanceOf(ConfigurationException.class).hasMessageContaining("spark-lamb.model.preset")
-                .hasMessageContaining("expected one of [mlp, lenet, resnet-mini], got 'resnet'");
+                .hasMessageContaining("expected one of [mlp, lenet, resnet-mini, bert-mini], got 'resnet'");
         assertThat(out).doesNotExist();
     }
 

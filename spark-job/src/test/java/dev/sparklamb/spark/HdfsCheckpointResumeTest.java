@@ -371,4 +371,30 @@ class HdfsCheckpointResumeTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * import-text (not a checkpoint, but it shares this class's HDFS): text files read through an hdfs:// glob, the
+     * output written to hdfs:// under its temporary sibling and renamed into place.
+     */
+    @Test
+    void importTextFromAndToHdfs() throws IOException {
+        String[] texts = {"The people of the United States.\nThe people pay the taxes.\n",
+                "The Congress shall assemble once in every year.\n", "Every year the people send the report to the Congress.\n"};
+        for (int i = 0; i < texts.length; i++) {
+            try (OutputStream o = hdfs.create(new Path("/text/doc-" + i + ".txt"))) {
+                o.write(texts[i].getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String out = root + "/imported/text";
+        Map<String, Object> report = dev.sparklamb.spark.data.text.TextImporter.run(spark, new dev.sparklamb.spark.data.text.TextImportSettings(
+                List.of(root + "/text/*.txt"), out, null, 60, true, List.of(8), 512, 0, 1, 0, 10));
+        assertThat(report.get("documents")).isEqualTo(3);
+        assertThat(hdfs.exists(new Path("/imported/text/vocab.txt"))).isTrue();
+        assertThat(hdfs.exists(new Path("/imported/text/text-import.json"))).isTrue();
+        assertThat(Arrays.stream(hdfs.listStatus(new Path("/imported"))).map(st -> st.getPath().getName())).containsExactly("text");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> outputs = (List<Map<String, Object>>) report.get("outputs");
+        Map<String, Object> train = outputs.stream().filter(o -> o.get("split").equals("train")).findFirst().orElseThrow();
+        assertThat(spark.read().parquet(out + "/seq-8/train").count()).isEqualTo(((Number) train.get("sequences")).longValue()).isPositive();
+    }
 }

@@ -11,10 +11,11 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code spark-lamb} command: train, evaluate, predict, import-mnist. Exit codes: see {@link ExitCode}. */
+/** The {@code spark-lamb} command: train, evaluate, predict, import-mnist, import-text. Exit codes: see {@link ExitCode}. */
 @Command(name = "spark-lamb", mixinStandardHelpOptions = true, version = "spark-lamb 0.1.0",
         description = "Synchronous data-parallel training of DL4J networks on Apache Spark with LAMB.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ImportMnistCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ImportMnistCommand.class, ImportTextCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 infrastructure/unexpected failure, 2 bad configuration or arguments, "
                 + "3 bad input data, 4 training diverged, 5 another run holds the output directory's lease."})
 public final class SparkLambCli implements Callable<Integer> {

@@ -188,4 +188,16 @@ final class CliHarness {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Three documents; with --seed 1 and --heldout-fraction 0.645, a.txt alone is held out: the first 8 bytes of SHA-256("1:a.txt")
+     * etc. as fractions of 2^64 are 0.641, 0.959, 0.649 for a, b, c (computed with Python's hashlib).
+     */
+    static Path textCorpus(Path dir) throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("a.txt"), "The people of the United States.\nThe people pay the taxes.\n");
+        Files.writeString(docs.resolve("b.txt"), "The Congress shall assemble once in every year.\n");
+        Files.writeString(docs.resolve("c.txt"), "Every year the people send the report to the Congress.\n");
+        return docs;
+    }
 }

@@ -37,55 +37,39 @@ class DatabricksNotebookIT {
 
     static final Path PROJECT = StandaloneClusterIT.PROJECT;
     static final Path DOC = PROJECT.resolve("docs/databricks.md");
-    static final Pattern CELL = Pattern.compile(
-            "<!-- notebook-cell:begin -->\\s*```scala\\n(.*?)```\\s*<!-- notebook-cell:end -->", Pattern.DOTALL);
 
     @TempDir
     Path tmp;
 
-    /** The Scala code between the markers of docs/databricks.md. */
-    static String notebookCell() throws IOException {
-        Matcher m = CELL.matcher(Files.readString(DOC, StandardCharsets.UTF_8));
-        assertThat(m.find()).as("a ```scala block between <!-- notebook-cell:begin --> and <!-- notebook-cell:end --> in %s", DOC)
-                .isTrue();
+    /** The Scala code between the {@code <!-- NAME:begin -->} and {@code <!-- NAME:end -->} markers of docs/databricks.md. */
+    static String cell(String name) throws IOException {
+        Pattern pattern = Pattern.compile("<!-- " + name + ":begin -->\\s*```scala\\n(.*?)```\\s*<!-- " + name + ":end -->", Pattern.DOTALL);
+        Matcher m = pattern.matcher(Files.readString(DOC, StandardCharsets.UTF_8));
+        assertThat(m.find()).as("a ```scala block between <!-- %s:begin --> and <!-- %s:end --> in %s", name, name, DOC).isTrue();
         String cell = m.group(1);
-        assertThat(m.find()).as("exactly one notebook cell in %s", DOC).isFalse();
+        assertThat(m.find()).as("exactly one %s in %s", name, DOC).isFalse();
+        return cell;
+    }
+
+    static String notebookCell() throws IOException {
+        String cell = cell("notebook-cell");
         assertThat(cell).contains("new SparkTrainer(spark, config)");
         return cell;
     }
 
-    @Test
-    void theNotebookCellTrainsInASparkScalaReplWithTheJarAttachedAndLeavesTheSessionActive() throws Exception {
-        assertThat(AppJar.APP_JAR).as("run `mvn package` first").exists();
-        String cell = notebookCell();
-        Path train = tmp.resolve("train.parquet");
-        Path test = tmp.resolve("test.parquet");
-        try {
-            RealMnist.importSubsets(train, test);
-        } finally {
-            stopActiveSession();
-        }
-
-        // The notebook: the doc's first cell with test values, the tested cell as one paste (like a notebook cell),
-        // then checks typed into the same REPL.
-        Path replOut = tmp.resolve("repl-run");
-        Path hoconFile = tmp.resolve("hocon.conf");
-        Path configFile = tmp.resolve("config.txt");
-        Path cellFile = tmp.resolve("cell.scala");
-        Files.writeString(cellFile, cell);
-        String input = String.join("\n",
+    /** The doc's first cell with test values: where the data and outputs are, and a short run. */
+    private static String firstCell(Path train, Path test, Path outputDir) {
+        return String.join("\n",
                 "val trainPath = \"" + train + "\"",
                 "val testPath = \"" + test + "\"",
-                "val outputDir = \"" + replOut + "\"",
+                "val outputDir = \"" + outputDir + "\"",
                 "val partitions = 2",
                 "val globalBatch = 512",
-                "val maxSteps = 3",
-                ":paste " + cellFile,
-                "java.nio.file.Files.writeString(java.nio.file.Paths.get(\"" + hoconFile + "\"), hocon)",
-                "java.nio.file.Files.writeString(java.nio.file.Paths.get(\"" + configFile + "\"), config.toString)",
-                "println(\"SESSION-ACTIVE=\" + !spark.sparkContext.isStopped + \" COUNT=\" + spark.range(10).count())",
-                "println(\"REPL-\" + \"DONE\")",
-                "");
+                "val maxSteps = 3");
+    }
+
+    /** Runs {@code input} in the REPL and returns its output, after checking that it finished cleanly. */
+    private String runRepl(String input) throws Exception {
         Path inputFile = tmp.resolve("input.scala");
         Files.writeString(inputFile, input);
         Path log = tmp.resolve("repl.log");
@@ -98,11 +82,99 @@ class DatabricksNotebookIT {
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(done).as("the REPL finished in time; its output:%n%s", tail(out)).isTrue();
         assertThat(repl.exitValue()).as("REPL exit code; output:%n%s", tail(out)).isZero();
-        assertThat(out).as("REPL output").doesNotContain("error:").doesNotContain("Exception")
+        assertThat(out).as("REPL output").doesNotContain("error:").doesNotContain("Exception").contains("REPL-DONE");
+        return out;
+    }
+
+    private static void importMnist(Path train, Path test) throws IOException {
+        try {
+            RealMnist.importSubsets(train, test);
+        } finally {
+            stopActiveSession();
+        }
+    }
+
+    private static SparkSession referenceSession() {
+        return SparkSession.builder().master("local[2]").appName("reference")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false").config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .getOrCreate();
+    }
+
+    /**
+     * The Estimator cell of docs/databricks.md in the same REPL setup: it fits, transforms, evaluates, saves and reloads
+     * the model. The estimator as the cell configured it is saved from the REPL (its Params round trip), loaded here and
+     * fitted directly from Java on the same data: the parameters of the REPL's saved model must equal that fit's.
+     */
+    @Test
+    void theEstimatorCellFitsTransformsAndSavesInASparkScalaRepl() throws Exception {
+        assertThat(AppJar.APP_JAR).as("run `mvn package` first").exists();
+        String cell = cell("estimator-cell");
+        assertThat(cell).contains("new LambClassifier()");
+        Path train = tmp.resolve("train.parquet");
+        Path test = tmp.resolve("test.parquet");
+        importMnist(train, test);
+        Path outputDir = tmp.resolve("repl-run");
+        Path cellFile = tmp.resolve("estimator-cell.scala");
+        Files.writeString(cellFile, cell);
+        Path estimatorPath = tmp.resolve("estimator");
+        String out = runRepl(String.join("\n",
+                firstCell(train, test, outputDir),
+                ":paste " + cellFile,
+                "lamb.write.overwrite().save(\"" + estimatorPath + "\")",
+                "println(\"REPL-\" + \"DONE\")",
+                ""));
+        out.lines().filter(l -> l.contains("estimator test accuracy") || l.contains("predicts the same"))
+                .forEach(l -> System.out.println("REPL: " + l));
+        assertThat(out).contains("estimator test accuracy").contains("reloaded model predicts the same: true");
+        Path savedModel = Paths.get(outputDir + "-model");
+        assertThat(savedModel.resolve("metadata")).exists();
+        assertThat(Paths.get(outputDir + "-estimator").resolve("summary.json")).exists();
+
+        SparkSession spark = referenceSession();
+        float[] direct;
+        float[] fromRepl;
+        try {
+            direct = dev.sparklamb.spark.ml.LambClassifier.load(estimatorPath.toString())
+                    .setOutputDir(tmp.resolve("java-run").toString())
+                    .fit(spark.read().parquet(train.toString())).parameters();
+            fromRepl = dev.sparklamb.spark.ml.LambClassificationModel.load(savedModel.toString()).parameters();
+        } finally {
+            spark.stop();
+        }
+        double relative = RealMnist.relativeL2(direct, fromRepl);
+        System.out.printf("estimator cell in the Spark REPL vs direct Java fit: %d parameters, bitwise equal: %s, relative L2 "
+                + "difference %.3g%n", direct.length, Arrays.equals(direct, fromRepl), relative);
+        assertThat(relative).as("relative L2 difference of the trained parameters").isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
+    void theNotebookCellTrainsInASparkScalaReplWithTheJarAttachedAndLeavesTheSessionActive() throws Exception {
+        assertThat(AppJar.APP_JAR).as("run `mvn package` first").exists();
+        String cell = notebookCell();
+        Path train = tmp.resolve("train.parquet");
+        Path test = tmp.resolve("test.parquet");
+        importMnist(train, test);
+
+        // The notebook: the doc's first cell with test values, the tested cell as one paste (like a notebook cell),
+        // then checks typed into the same REPL.
+        Path replOut = tmp.resolve("repl-run");
+        Path hoconFile = tmp.resolve("hocon.conf");
+        Path configFile = tmp.resolve("config.txt");
+        Path cellFile = tmp.resolve("cell.scala");
+        Files.writeString(cellFile, cell);
+        String out = runRepl(String.join("\n",
+                firstCell(train, test, replOut),
+                ":paste " + cellFile,
+                "java.nio.file.Files.writeString(java.nio.file.Paths.get(\"" + hoconFile + "\"), hocon)",
+                "java.nio.file.Files.writeString(java.nio.file.Paths.get(\"" + configFile + "\"), config.toString)",
+                "println(\"SESSION-ACTIVE=\" + !spark.sparkContext.isStopped + \" COUNT=\" + spark.range(10).count())",
+                "println(\"REPL-\" + \"DONE\")",
+                ""));
+        assertThat(out).as("REPL output")
                 .contains("trained 3 steps, final loss")
                 .contains("test accuracy")
-                .contains("SESSION-ACTIVE=true COUNT=10")
-                .contains("REPL-DONE");
+                .contains("SESSION-ACTIVE=true COUNT=10");
         out.lines().filter(l -> l.contains("trained ") || l.contains("test accuracy") || l.contains("SESSION-ACTIVE"))
                 .forEach(l -> System.out.println("REPL: " + l));
         assertThat(replOut.resolve("model.zip")).exists();
@@ -115,10 +187,7 @@ class DatabricksNotebookIT {
         assertThat(reference.withOutput(replOut.toString()).toString()).as("the REPL's RunConfig")
                 .isEqualTo(Files.readString(configFile).trim());
         TrainedModel direct;
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("reference")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.ui.enabled", "false").config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .getOrCreate();
+        SparkSession spark = referenceSession();
         try {
             direct = new SparkTrainer(spark, reference).fit();
         } finally {

@@ -166,6 +166,26 @@ class PredictCommandTest {
     }
 
     @Test
+    void dataWithoutALabelColumnIsPredicted() throws IOException {
+        Path unlabelled = root.resolve("unlabelled.parquet");
+        spark.read().parquet(parquet.toUri().toString()).drop("label").coalesce(1).write().parquet(unlabelled.toUri().toString());
+        assertThat(spark.read().parquet(unlabelled.toUri().toString()).columns()).containsExactly("features");
+        Path output = root.resolve("pred-unlabelled");
+        CliHarness.Outcome o = CliHarness.run(predict(unlabelled, output));
+        assertThat(o.code()).as(o.describe()).isZero();
+        assertMatchesDriverOutput(output);
+
+        // CSV with one column per feature and no label column: every column is a feature.
+        Path csvNoLabel = root.resolve("unlabelled.csv");
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        Files.write(csvNoLabel, lines.stream().map(l -> l.substring(l.indexOf(',') + 1)).toList(), StandardCharsets.UTF_8);
+        Path csvOutput = root.resolve("pred-unlabelled-csv");
+        CliHarness.Outcome c = CliHarness.run(predict(csvNoLabel, csvOutput, "--set", "spark-lamb.data.format=csv"));
+        assertThat(c.code()).as(c.describe()).isZero();
+        assertMatchesDriverOutput(csvOutput);
+    }
+
+    @Test
     void existingOutputExitsWith2NamingItAndIsLeftAlone() throws IOException {
         Path output = Files.createDirectories(root.resolve("taken"));
         Files.writeString(output.resolve("keep.txt"), "mine");

@@ -1,5 +1,10 @@
 package dev.sparklamb.submit;
 
+import org.apache.spark.sql.Row;
+import java.util.List;
+import java.io.IOException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -50,7 +55,7 @@ class SparkLambCliTest {
 
     @Test
     void helpForEveryCommand() {
-        for (String command : new String[] {"train", "evaluate", "predict", "import-mnist"}) {
+        for (String command : new String[] {"train", "evaluate", "predict", "import-mnist", "import-text"}) {
             Outcome o = run(command, "--help");
             assertThat(o.code()).isZero();
             assertThat(o.out()).contains("Usage: spark-lamb " + command);
@@ -140,5 +145,36 @@ class SparkLambCliTest {
                 "--set", "spark-lamb.device.type=gpu");
         assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.BAD_CONFIGURATION.code);
         assertThat(o.err()).contains("spark-lamb.device.type = gpu").contains("no GPU").contains("local mode");
+    }
+
+    @Test
+    void importsATinyCorpusCased() throws IOException {
+        Path docs = CliHarness.textCorpus(tmp);
+        Path out = tmp.resolve("text");
+        Outcome o = run("import-text", "--input", docs.toString(), "--output", out.toString(), "--vocab-size", "55",
+                "--no-lower-case", "--sequence-length", "8,16", "--heldout-fraction", "0.645", "--seed", "1", "--master", "local[2]");
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).contains("vocabulary: 55 tokens").contains("seq-8/train: 2 documents").contains("seq-16/heldout: 1 documents")
+                .contains("output: " + out);
+        JsonNode json = new ObjectMapper().readTree(out.resolve("text-import.json").toFile());
+        assertThat(json.at("/lowerCase").asBoolean()).isFalse();
+        assertThat(json.at("/splits/heldout/documents").asInt()).isEqualTo(1);
+        List<String> vocab = Files.readAllLines(out.resolve("vocab.txt"));
+        assertThat(vocab).hasSize(55).contains("T", "C", "E", "##s").doesNotContain("U");
+        Row first = SparkSession.active().read().parquet(out.resolve("seq-8/heldout").toString()).collectAsList().get(0);
+        // a.txt begins "The people": [CLS] then the cased pieces of "The"
+        List<Integer> ids = first.getList(0);
+        assertThat(ids).hasSize(8);
+        assertThat(ids.get(0)).isEqualTo(2);
+        assertThat(vocab.get(ids.get(1))).startsWith("T");
+        assertThat(first.getInt(1)).isEqualTo(8);
+    }
+
+    @Test
+    void helpNamesTheOutputLayout() {
+        Outcome o = run("import-text", "--help");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("Usage: spark-lamb import-text").contains("--vocab-size").contains("seq-L/heldout")
+                .contains("--sequence-length");
     }
 }

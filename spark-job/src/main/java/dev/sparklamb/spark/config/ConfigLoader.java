@@ -126,7 +126,9 @@ public final class ConfigLoader {
                 positiveInt(c, "model.input-channels"),
                 atLeast(c, "model.classes", 2),
                 c.getString(ROOT + "model.init-from"),
-                c.getStringList(ROOT + "model.freeze"));
+                c.getStringList(ROOT + "model.freeze"),
+                new BertSettings(integer(c, "model.bert.hidden"), integer(c, "model.bert.layers"), integer(c, "model.bert.heads"),
+                        integer(c, "model.bert.feed-forward"), integer(c, "model.bert.max-length"), c.getDouble(ROOT + "model.bert.dropout")));
 
         DataSettings data = new DataSettings(
                 c.getString(ROOT + "data.train"),

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 public enum ModelPreset implements ConfigChoice {
     MLP,
     LENET,
-    RESNET_MINI;
+    RESNET_MINI,
+    BERT_MINI;
 
     /** The configuration key this choice is read from. */
     public static final String KEY = "spark-lamb.model.preset";

@@ -38,13 +38,28 @@ public final class DatasetReader {
     private final int featureCount;
     private final int classes;
     private final long seed;
+    private final boolean labelsRequired;
 
     public DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed) {
+        this(spark, settings, featureCount, classes, seed, true);
+    }
+
+    private DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed, boolean labelsRequired) {
         this.spark = spark;
         this.settings = settings;
         this.featureCount = featureCount;
         this.classes = classes;
         this.seed = seed;
+        this.labelsRequired = labelsRequired;
+    }
+
+    /**
+     * A reader for data that may lack the label column (prediction): when the data has no column named
+     * {@code spark-lamb.data.label-column}, every example gets label 0, which nothing downstream may use; when it has
+     * one, it is checked and kept as for training (and, with one column per feature, is not a feature).
+     */
+    public DatasetReader labelsOptional() {
+        return new DatasetReader(spark, settings, featureCount, classes, seed, false);
     }
 
     /**
@@ -90,9 +105,10 @@ public final class DatasetReader {
                 TokenRowDecoder tokens = TokenRowDecoder.of(withFile.schema(), what, FILE_COLUMN, settings.tokens(), classes);
                 decoded = withFile.javaRDD().zipWithIndex().map(t -> tokens.decode(t._1(), t._2()));
             } else {
+                String label = labelsRequired || hasColumn(df, settings.labelColumn()) ? settings.labelColumn() : null;
                 RowDecoder decoder = settings.format() == DataFormat.CSV && !hasColumn(df, settings.featuresColumn())
-                        ? RowDecoder.forScalarColumns(withFile.schema(), what, settings.labelColumn(), FILE_COLUMN, featureCount, classes)
-                        : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), settings.labelColumn(), FILE_COLUMN,
+                        ? RowDecoder.forScalarColumns(withFile.schema(), what, label, FILE_COLUMN, featureCount, classes)
+                        : RowDecoder.forArrayColumn(withFile.schema(), what, settings.featuresColumn(), label, FILE_COLUMN,
                         featureCount, classes);
                 decoded = withFile.javaRDD().zipWithIndex().map(t -> decoder.decode(t._1(), t._2()));
             }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.UserDefinedType;
 final class RowDecoder implements Serializable {
 
     private static final long serialVersionUID = 1L;
+    private static final int NO_LABEL = -1;
 
     private final int[] featureColumns;
     private final String[] featureNames;
@@ -51,12 +52,12 @@ final class RowDecoder implements Serializable {
             throw new DataException(what + ": column '" + features + "' has type " + type.simpleString()
                     + "; expected an array of numbers (array<float>, array<double>) or a Spark ML vector");
         }
-        int l = labelIndex(schema, what, label, classes);
+        int l = label == null ? NO_LABEL : labelIndex(schema, what, label, classes);
         return new RowDecoder(new int[] {f}, new String[] {features}, true, l, label, schema.fieldIndex(fileColumn), featureCount, classes);
     }
 
     static RowDecoder forScalarColumns(StructType schema, String what, String label, String fileColumn, int featureCount, int classes) {
-        int l = labelIndex(schema, what, label, classes);
+        int l = label == null ? NO_LABEL : labelIndex(schema, what, label, classes);
         List<Integer> cols = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < schema.fields().length; i++) {
@@ -72,8 +73,8 @@ final class RowDecoder implements Serializable {
             names.add(field.name());
         }
         if (cols.size() != featureCount) {
-            throw new DataException(what + ": has " + cols.size() + " feature columns (all columns except '" + label
-                    + "'), but the model expects " + featureCount + " features per example");
+            throw new DataException(what + ": has " + cols.size() + " feature columns (all columns"
+                    + (label == null ? "" : " except '" + label + "'") + "), but the model expects " + featureCount + " features per example");
         }
         return new RowDecoder(cols.stream().mapToInt(Integer::intValue).toArray(), names.toArray(new String[0]), false, l, label,
                 schema.fieldIndex(fileColumn), featureCount, classes);
@@ -117,6 +118,9 @@ final class RowDecoder implements Serializable {
                     return DecodedRow.bad(id, file, "column '" + featureNames[j] + "' is " + x[j] + "; features must be finite");
                 }
             }
+        }
+        if (labelColumn == NO_LABEL) {
+            return new DecodedRow(id, x, 0, file, null);
         }
         if (row.isNullAt(labelColumn)) {
             return DecodedRow.bad(id, file, "label column '" + labelName + "' is empty (null)");

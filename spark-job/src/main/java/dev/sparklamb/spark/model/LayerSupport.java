@@ -28,11 +28,17 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import dev.sparklamb.spark.model.transformer.LayerNormalization;
+import dev.sparklamb.spark.model.transformer.MultiHeadSelfAttention;
+import dev.sparklamb.spark.model.transformer.PositionEmbedding;
+import dev.sparklamb.spark.model.transformer.TokenDropout;
+import dev.sparklamb.spark.model.transformer.TokenFeedForward;
 
 /**
  * Which DL4J 1.0.0-M2 layer and graph-vertex configuration classes the trainer trains exactly as DL4J's own
  * single-process {@code fit} would (with spark-lamb's optimizer in place of DL4J's updater), and why every other one
- * is refused. The supported set is exactly what the equivalence tests cover ({@code LayerEquivalenceTest}); a class
+ * is refused. The supported set is exactly what the equivalence tests cover ({@code LayerEquivalenceTest},
+ * {@code SequenceLayerEquivalenceTest} for sequence layers with masks); a class
  * that is in neither list (a user's own layer class, say) is refused too. {@code docs/models.md} lists every class.
  */
 public final class LayerSupport {
@@ -42,10 +48,15 @@ public final class LayerSupport {
             DenseLayer.class, OutputLayer.class, LossLayer.class, ConvolutionLayer.class,
             SubsamplingLayer.class, BatchNormalization.class, ActivationLayer.class, DropoutLayer.class,
             GlobalPoolingLayer.class, ZeroPaddingLayer.class, EmbeddingLayer.class, FrozenLayer.class,
-            FrozenLayerWithBackprop.class, EmbeddingSequenceLayer.class, RnnOutputLayer.class);
+            FrozenLayerWithBackprop.class, EmbeddingSequenceLayer.class, RnnOutputLayer.class, LayerNormalization.class,
+            PositionEmbedding.class, TokenFeedForward.class, MultiHeadSelfAttention.class, TokenDropout.class);
 
-    /** spark-lamb's own layer classes among {@link #SUPPORTED_LAYERS}. */
-    public static final Set<Class<? extends Layer>> OWN_LAYERS = Set.of();
+    /**
+     * spark-lamb's own layer classes among {@link #SUPPORTED_LAYERS} (transformer layers with hand-written backward passes,
+     * checked against finite differences and DL4J's own fit of networks containing them).
+     */
+    public static final Set<Class<? extends Layer>> OWN_LAYERS = Set.of(LayerNormalization.class, PositionEmbedding.class,
+            TokenFeedForward.class, MultiHeadSelfAttention.class, TokenDropout.class);
 
     /** Graph vertex configurations trained exactly (a {@link LayerVertex} is checked through its layer). */
     public static final Set<Class<? extends GraphVertex>> SUPPORTED_VERTICES = Set.of(
@@ -53,7 +64,7 @@ public final class LayerSupport {
             SubsetVertex.class, PreprocessorVertex.class, L2NormalizeVertex.class);
 
     private static final String SEQUENCE = "is a sequence layer not validated against DL4J's own training with masks yet (the "
-            + "sequence layers trained are EmbeddingSequenceLayer and RnnOutputLayer)";
+            + "sequence layers trained are EmbeddingSequenceLayer, RnnOutputLayer and spark-lamb's transformer layers)";
     /**
      * DL4J 1.0.0-M2 runs SameDiff layers' and vertices' backward pass through ND4J's SameDiff, whose gradients are wrong
      * for these graphs (measured by {@code SameDiffGradientTest} against central finite differences in double precision).
@@ -61,7 +72,7 @@ public final class LayerSupport {
     static final String SAMEDIFF = "is a SameDiff layer: DL4J 1.0.0-M2's SameDiff backward pass gives wrong gradients (measured "
             + "against finite differences in double precision: a SameDiff layer computing x + P passes twice the gradient "
             + "to its input, and SelfAttentionLayer's projection gradients are off by factors of 3 or more), so neither DL4J's "
-            + "fit nor this trainer would train it correctly";
+            + "fit nor this trainer would train it correctly; for attention use spark-lamb's MultiHeadSelfAttention";
     private static final String UNVALIDATED = "is not validated against DL4J's own training yet";
 
     /** Refused classes by simple name, with the reason shown to the user. */

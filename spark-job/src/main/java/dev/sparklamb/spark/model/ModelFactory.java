@@ -3,6 +3,7 @@ package dev.sparklamb.spark.model;
 import dev.sparklamb.spark.io.HadoopFiles;
 import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.config.ModelSettings;
+import dev.sparklamb.spark.model.transformer.BertNetwork;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,6 +41,7 @@ public final class ModelFactory {
             case MLP -> ModelSpec.of(mlp(settings, seed), "mlp");
             case LENET -> ModelSpec.of(lenet(settings, seed), "lenet");
             case RESNET_MINI -> ModelSpec.of(resnetMini(settings, seed), "resnet-mini");
+            case BERT_MINI -> ModelSpec.of(bertMini(settings, seed), "bert-mini");
         };
     }
 
@@ -48,6 +50,15 @@ public final class ModelFactory {
      * per example and has {@code settings.classes()} outputs, with one forward pass on a zero example.
      */
     public static void requireFits(Replica replica, ModelSettings settings, String modelName) {
+        if (settings.configFile().isEmpty() && settings.preset() == dev.sparklamb.spark.config.ModelPreset.BERT_MINI) {
+            // token ids [1, max-length] in, [1, vocabulary, max-length] out
+            long vocabulary = replica.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, settings.bert().maxLength())).size(1);
+            if (vocabulary != settings.classes()) {
+                throw new ConfigurationException("spark-lamb.model: network '" + modelName + "' predicts " + vocabulary
+                        + " tokens but spark-lamb.model.classes (the vocabulary size) is " + settings.classes());
+            }
+            return;
+        }
         long outputs;
         try {
             outputs = replica.output(org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, settings.inputSize())).size(1);
@@ -144,6 +155,14 @@ public final class ModelFactory {
     public static ComputationGraphConfiguration resnetMini(ModelSettings s, long seed) {
         int[] channels = RESNET_MINI_CHANNELS.stream().mapToInt(Integer::intValue).toArray();
         return ResidualNetwork.build(s, seed, channels, RESNET_MINI_BLOCKS, RESNET_MINI_STEM_STRIDE);
+    }
+
+    /**
+     * The {@code bert-mini} preset ({@link BertNetwork}) with the sizes of {@code spark-lamb.model.bert.*} and a
+     * vocabulary of {@code classes} tokens.
+     */
+    public static ComputationGraphConfiguration bertMini(ModelSettings s, long seed) {
+        return BertNetwork.build(s.bert(), s.classes(), seed);
     }
 
     /** A MultiLayerConfiguration or ComputationGraphConfiguration JSON file, through the Hadoop FileSystem API. */

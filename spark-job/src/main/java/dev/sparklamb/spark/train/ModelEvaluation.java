@@ -23,7 +23,12 @@ public final class ModelEvaluation {
     private ModelEvaluation() {
     }
 
+    /**
+     * @throws ConfigurationException when nothing exists at {@code modelPath} (a command-line error, as for predict)
+     * @throws dev.sparklamb.spark.data.DataException when the model file is not a model or the data is unusable
+     */
     public static EvaluationScore evaluate(SparkSession spark, RunConfig config, String modelPath, String dataPath) {
+        SavedModel.requireExists(spark, "--model", modelPath);
         SavedModel model = SavedModel.load(spark, modelPath);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
         CachedExamples data = reader.read(dataPath, "evaluation data");

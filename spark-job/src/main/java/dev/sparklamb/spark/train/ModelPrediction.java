@@ -20,8 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Predictions of a saved model ({@code model.zip}) for a data set read like training data, computed on the executors and
- * written as Parquet ({@link Predictor#SCHEMA}), sorted by example id.
+ * Predictions of a saved model ({@code model.zip}) for a data set read like training data (the label column may be
+ * absent), computed on the executors and written as Parquet ({@link Predictor#SCHEMA}), sorted by example id.
  */
 public final class ModelPrediction {
 
@@ -48,7 +48,7 @@ public final class ModelPrediction {
         SavedModel model = SavedModel.load(spark, modelPath);
         int inputSize = config.model().inputSize();
         int classes = outputWidth(model, inputSize);
-        DatasetReader reader = new DatasetReader(spark, config.data(), inputSize, classes, config.seed());
+        DatasetReader reader = new DatasetReader(spark, config.data(), inputSize, classes, config.seed()).labelsOptional();
         CachedExamples data = reader.read(dataPath, "prediction data");
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<float[]> parameters = jsc.broadcast(model.parameters());

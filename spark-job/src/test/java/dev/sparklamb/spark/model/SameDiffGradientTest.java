@@ -14,8 +14,6 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLambdaLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -34,20 +32,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code x + 0}, whose backward pass hands its input twice the gradient of the identical network without it. If a DL4J
  * upgrade fixes SameDiff, the last two tests fail, and the refusals in {@link LayerSupport} can be revisited.
  */
-class SameDiffGradientTest {
-
-    private static DataType previous;
-
-    @BeforeAll
-    static void doublePrecision() {
-        previous = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(previous, previous);
-    }
+class SameDiffGradientTest extends DoublePrecisionTest {
 
     /** A user-defined SameDiff layer: adds 0 to its input. */
     static final class PlusZero extends SameDiffLambdaLayer {
@@ -100,9 +85,13 @@ class SameDiffGradientTest {
     }
 
     static boolean finiteDifferencesAgree(ComputationGraph net, Data d) {
-        return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {d.x()})
+        return GradientCheckUtil.checkGradients(config(net, d));
+    }
+
+    static GradientCheckUtil.GraphConfig config(ComputationGraph net, Data d) {
+        return new GradientCheckUtil.GraphConfig().net(net).inputs(new INDArray[] {d.x()})
                 .labels(new INDArray[] {d.y()}).inputMask(new INDArray[] {d.featureMask()}).labelMask(new INDArray[] {d.labelMask()})
-                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.ZEROS).exitOnFirstError(true));
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).print(GradientCheckUtil.PrintMode.ZEROS).exitOnFirstError(true);
     }
 
     @Test

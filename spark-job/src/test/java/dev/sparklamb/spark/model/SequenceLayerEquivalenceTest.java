@@ -2,6 +2,13 @@ package dev.sparklamb.spark.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sparklamb.spark.config.BertSettings;
+import dev.sparklamb.spark.model.transformer.BertNetwork;
+import dev.sparklamb.spark.model.transformer.LayerNormalization;
+import dev.sparklamb.spark.model.transformer.MultiHeadSelfAttention;
+import dev.sparklamb.spark.model.transformer.PositionEmbedding;
+import dev.sparklamb.spark.model.transformer.TokenDropout;
+import dev.sparklamb.spark.model.transformer.TokenFeedForward;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -93,6 +100,16 @@ class SequenceLayerEquivalenceTest {
         return conf;
     }
 
+    static <T extends BaseLayer> T withL2(T layer, double coefficient) {
+        layer.setRegularization(new ArrayList<>(List.of(new org.nd4j.linalg.learning.regularization.L2Regularization(coefficient))));
+        return layer;
+    }
+
+    static <T extends BaseLayer> T keepAll(T layer) {
+        layer.setIDropout(new org.deeplearning4j.nn.conf.dropout.Dropout(1.0));
+        return layer;
+    }
+
     static List<SequenceCase> cases() {
         List<SequenceCase> cases = new ArrayList<>();
         cases.add(new SequenceCase("two sequence embeddings added + rnn output (graph)", base(11).graphBuilder()
@@ -109,6 +126,32 @@ class SequenceLayerEquivalenceTest {
                 .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(5).activation(Activation.SOFTMAX)
                         .dataFormat(RNNFormat.NCW).l2(0.01).build())
                 .build(), 11, 5));
+        cases.add(new SequenceCase("spark-lamb's transformer layers (graph, l2 on attention)", base(13).graphBuilder()
+                .addInputs("in")
+                .addLayer("emb", new EmbeddingSequenceLayer.Builder().nIn(9).nOut(6).hasBias(false).outputDataFormat(RNNFormat.NCW).build(), "in")
+                .addLayer("pos", new PositionEmbedding(6, 10, 0.5, "test.max-length"), "emb")
+                .addLayer("norm", new LayerNormalization(6, 1e-5), "pos")
+                .addLayer("attn", withL2(new MultiHeadSelfAttention(6, 3, 0.5), 0.01), "norm")
+                .addVertex("res", new ElementWiseVertex(ElementWiseVertex.Op.Add), "attn", "norm")
+                .addLayer("ffn", new TokenFeedForward(6, 10, 0.5), "res")
+                .addLayer("norm2", new LayerNormalization(6, 1e-3), "ffn")
+                .addLayer("out", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(6).nOut(9).activation(Activation.SOFTMAX)
+                        .dataFormat(RNNFormat.NCW).build(), "norm2")
+                .setOutputs("out")
+                .build(), 9, 9));
+        cases.add(new SequenceCase("spark-lamb's transformer layers (multi-layer)", base(15).list()
+                .layer(new EmbeddingSequenceLayer.Builder().nIn(9).nOut(4).hasBias(true).outputDataFormat(RNNFormat.NCW).build())
+                .layer(new MultiHeadSelfAttention(4, 1, 0.5))
+                // dropout with retain probability 1 on a token layer's input: DL4J's masks and the trainer's keyed
+                // ones are all ones, so the step is comparable (keyed dropout itself: BertMiniPresetTest)
+                .layer(keepAll(new TokenFeedForward(4, 3, 0.5)))
+                .layer(keepAll(new TokenDropout(4, 0.5)))
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(4).nOut(6).activation(Activation.SOFTMAX)
+                        .dataFormat(RNNFormat.NCW).build())
+                .build(), 9, 6));
+        // vocabulary 100, hidden 16, 2 heads, maximum length 8 (the batch has length 7: the last position row stays unused)
+        cases.add(new SequenceCase("bert-mini preset, tiny (dropout off)",
+                withSgd(BertNetwork.build(new BertSettings(16, 2, 2, 24, 8, 0.0), 100, 14)), 100, 100));
         return cases;
     }
 
@@ -163,7 +206,11 @@ class SequenceLayerEquivalenceTest {
         assertThat(replica.parameters()).as("same initialisation").isEqualTo(before);
         assertThat(roles.frozen()).isEmpty();
         float[] sum = new float[(int) replica.parameterCount()];
-        double lossSum = replica.gradient(b.features(), b.featureMask(), b.labels(), b.labelMask(), sum);
+        double lossSum;
+        long[] ids = java.util.stream.LongStream.range(0, BATCH).toArray();
+        try (dev.sparklamb.spark.model.dropout.DropoutContext.Scope s = dev.sparklamb.spark.model.dropout.DropoutContext.open(7, 0, ids)) {
+            lossSum = replica.gradient(b.features(), b.featureMask(), b.labels(), b.labelMask(), sum);
+        }
 
         // Common divisor: the number of sequences (DL4J's); see the class comment.
         float[] g = roles.prepareGradient(roles.gatherOptimized(sum), roles.gatherOptimized(before), BATCH);
