@@ -47,7 +47,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * Masked-language-model training throughput (real tokens per second) of the {@code bert-mini} preset: spark-lamb's
  * trainer (LAMB, P partitions on the given master, e.g. {@code local[2]}) against DL4J's own single-process
  * {@code ComputationGraph.fit} of the same graph (DL4J's Adam) on the same micro-batches, in one JVM, alternating
- * rounds; tokens/s from the medians of the per-step rates. Not a test; see docs/benchmarks.md, "bert-mini training
+ * rounds; tokens/s from the medians of the per-step rates, leaving out the first step of every round on every side
+ * (ours: a run's first step also broadcasts the initial parameters and sets the replicas up; DL4J: the first step
+ * after a change of the thread setting). Not a test; see docs/benchmarks.md, "bert-mini training
  * throughput".
  *
  * <p>"The same micro-batches": for every step the DL4J side takes, from the same cached blocks, each partition's share
@@ -76,7 +78,7 @@ public final class BertTrainerThroughput {
         int length = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int micro = args.length > 3 ? Integer.parseInt(args[3]) : 16;
-        int steps = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        int steps = args.length > 4 ? Integer.parseInt(args[4]) : 4;
         int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
         int vocabulary = args.length > 6 ? Integer.parseInt(args[6]) : 8000;
         int partitions = args.length > 7 ? Integer.parseInt(args[7]) : 2;
@@ -135,6 +137,8 @@ public final class BertTrainerThroughput {
         List<Double> dl4jOne = new ArrayList<>();
         List<Double> dl4jMany = new ArrayList<>();
         List<Double> computeShare = new ArrayList<>();
+        List<Double> buildOne = new ArrayList<>();
+        List<Double> buildMany = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             Replica init = spec.build();
             GlobalUpdate update = new GlobalUpdate(init.layout(), init.parameters(), optimizer.create());
@@ -145,7 +149,7 @@ public final class BertTrainerThroughput {
                 System.out.printf("round %d ours   step %d: %6d tokens, %8.0f ms (compute %.0f, all-reduce %.0f, update %.0f), "
                                 + "%6.0f tokens/s, loss %.3f%n", round, s, m.sequence().tokens(), m.stepMillis(), m.computeMillis(),
                         m.allReduceMillis(), m.updateMillis(), rate, m.loss());
-                if (round > 0 || s > 0) {
+                if (s > 0) {
                     ours.add(rate);
                     computeShare.add(m.computeMillis() / m.stepMillis());
                 }
@@ -155,11 +159,12 @@ public final class BertTrainerThroughput {
                 try {
                     for (int s = 0; s < steps; s++) {
                         double[] r = dl4jStep(graph, blocks, plan, s, micro, masking);
-                        System.out.printf("round %d dl4j-%s step %d: %6d tokens, %8.0f ms (fit calls only), %6.0f tokens/s, "
-                                        + "mean loss per masked token %.3f%n", round, threads == 0 ? "1t" : threads + "t", s,
-                                (long) r[0], r[1], r[0] / (r[1] / 1000), r[2]);
-                        if (round > 0 || s > 0) {
+                        System.out.printf("round %d dl4j-%s step %d: %6d tokens, %8.0f ms (fit calls only; building the "
+                                        + "micro-batches took %.0f ms more), %6.0f tokens/s, mean loss per masked token %.3f%n", round,
+                                threads == 0 ? "1t" : threads + "t", s, (long) r[0], r[1], r[3], r[0] / (r[1] / 1000), r[2]);
+                        if (s > 0) {
                             (threads == 0 ? dl4jOne : dl4jMany).add(r[0] / (r[1] / 1000));
+                            (threads == 0 ? buildOne : buildMany).add(r[3] / r[1]);
                         }
                     }
                 } finally {
@@ -176,9 +181,10 @@ public final class BertTrainerThroughput {
                 System.getenv("OMP_NUM_THREADS"));
         System.out.printf("RESULT ours (spark-lamb, LAMB): median %.0f tokens/s (n=%d; compute share of the step %.2f)%n", o, ours.size(),
                 median(computeShare));
-        System.out.printf("RESULT DL4J fit, 1 thread:     median %.0f tokens/s (n=%d), ratio ours/DL4J %.2f%n", d1, dl4jOne.size(), o / d1);
-        System.out.printf("RESULT DL4J fit, %d threads:    median %.0f tokens/s (n=%d), ratio ours/DL4J %.2f%n", dl4jThreads, dn,
-                dl4jMany.size(), o / dn);
+        System.out.printf("RESULT DL4J fit, 1 thread:     median %.0f tokens/s (n=%d), ratio ours/DL4J %.2f; building its micro-batches "
+                + "took %.2f x the fit time (median)%n", d1, dl4jOne.size(), o / d1, median(buildOne));
+        System.out.printf("RESULT DL4J fit, %d threads:    median %.0f tokens/s (n=%d), ratio ours/DL4J %.2f; building %.2f x%n",
+                dl4jThreads, dn, dl4jMany.size(), o / dn, median(buildMany));
         System.out.printf("RESULT ratio against the faster DL4J setting: %.2f; load average at end %s%n", o / Math.max(d1, dn),
                 loadAverage());
         cached.release();
@@ -187,12 +193,14 @@ public final class BertTrainerThroughput {
 
     /**
      * One DL4J step: every partition's share of step {@code step}, in the trainer's micro-batches and masking, each
-     * given to {@code fit} once. Returns {real tokens, milliseconds in fit, mean loss per masked token}.
+     * given to {@code fit} once. Returns {real tokens, milliseconds in fit, mean loss per masked token, milliseconds
+     * building the micro-batches}.
      */
     private static double[] dl4jStep(ComputationGraph graph, List<ExampleBlock> blocks, BatchPlan plan, long step, int micro,
                                      TokenMasking masking) {
         long tokens = 0;
         long nanos = 0;
+        long buildNanos = 0;
         double loss = 0;
         long masked = 0;
         int epoch = plan.epochOf(step);
@@ -200,6 +208,7 @@ public final class BertTrainerThroughput {
             int[] rows = BatchShare.rows(block, plan.permutation(epoch), plan.firstPosition(step), plan.globalBatch());
             for (int from = 0; from < rows.length; from += micro) {
                 int count = Math.min(micro, rows.length - from);
+                long b0 = System.nanoTime();
                 SequenceBatch b = SequenceBatch.of(block, rows, from, count, masking, epoch);
                 long[] ids = new long[count];
                 for (int i = 0; i < count; i++) {
@@ -207,6 +216,7 @@ public final class BertTrainerThroughput {
                 }
                 MultiDataSet mds = new MultiDataSet(new INDArray[] {b.features()}, new INDArray[] {b.labels()},
                         new INDArray[] {b.featureMask()}, new INDArray[] {b.labelMask()});
+                buildNanos += System.nanoTime() - b0;
                 try (DropoutContext.Scope scope = DropoutContext.open(plan.seed(), step, ids)) {
                     long t0 = System.nanoTime();
                     graph.fit(mds);
@@ -218,7 +228,7 @@ public final class BertTrainerThroughput {
                 tokens += b.realTokens();
             }
         }
-        return new double[] {tokens, nanos / 1e6, loss / Math.max(1, masked)};
+        return new double[] {tokens, nanos / 1e6, loss / Math.max(1, masked), buildNanos / 1e6};
     }
 
     /**
