@@ -3,11 +3,10 @@ package dev.sparklamb.submit;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.evaluate.ClassificationReport;
 import dev.sparklamb.spark.train.ModelEvaluation;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code evaluate}: accuracy, log loss, per-class precision/recall/F1 and confusion matrix of a saved model. */
@@ -26,15 +25,12 @@ final class EvaluateCommand implements Callable<Integer> {
             + "written atomically, replacing an existing file).")
     String report;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration for data format, columns, classes, micro-batch.")
-    String config;
-
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Override one configuration key (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions configuration = new ConfigOptions();
 
     @Override
     public Integer call() {
-        RunConfig run = ConfigFiles.load(config, overrides);
+        RunConfig run = configuration.load();
         SparkSession spark = Sessions.create(run.spark());
         if (report != null) {
             ModelEvaluation.requireReportPath(spark, report);

@@ -2,11 +2,10 @@ package dev.sparklamb.submit;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.ModelPrediction;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code predict}: one Parquet row per example (id, predicted class, class probabilities) from a saved model. */
@@ -25,15 +24,12 @@ final class PredictCommand implements Callable<Integer> {
             + "(any Hadoop URI; must not exist).")
     String output;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration for data format, columns, input size, micro-batch.")
-    String config;
-
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Override one configuration key (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions configuration = new ConfigOptions();
 
     @Override
     public Integer call() {
-        RunConfig run = ConfigFiles.load(config, overrides);
+        RunConfig run = configuration.load();
         SparkSession spark = Sessions.create(run.spark());
         long examples = ModelPrediction.predict(spark, run, model, data, output);
         System.out.printf("predictions: %d%noutput: %s%n", examples, output);

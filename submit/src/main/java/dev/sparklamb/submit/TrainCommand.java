@@ -3,11 +3,10 @@ package dev.sparklamb.submit;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainedModel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -15,13 +14,8 @@ import picocli.CommandLine.Option;
                 + "to the output directory.")
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Run configuration (HOCON), layered over conf/spark-lamb-defaults.conf. Any Hadoop URI.")
-    String config;
-
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-            description = "Override one key, e.g. --set spark-lamb.training.epochs=5 (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions configuration = new ConfigOptions();
 
     @Option(names = "--resume", description = "Continue from the newest valid checkpoint in the output directory (start afresh "
             + "if there is none). Re-running the same command after a failure then resumes instead of starting over.")
@@ -32,11 +26,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> all = new ArrayList<>(overrides);
-        if (output != null) {
-            all.add("spark-lamb.output=" + com.typesafe.config.ConfigUtil.quoteString(output));
-        }
-        RunConfig run = ConfigFiles.load(config, all);
+        RunConfig run = output == null ? configuration.load()
+                : configuration.load("spark-lamb.output=" + com.typesafe.config.ConfigUtil.quoteString(output));
         SparkSession spark = Sessions.create(run.spark());
         TrainedModel result = new SparkTrainer(spark, run).resume(resume).fit();
         result.finalEvaluation().ifPresent(e -> System.out.printf("final test accuracy: %.2f%% (%d examples)%n", 100 * e.accuracy(), e.examples()));
