@@ -95,13 +95,14 @@ class LambTrainingMasterRefusalTest {
     }
 
     @Test
-    void masksAreRefusedNamingTheMinibatch() {
+    void masksOnMinibatchesThatAreNotSequencesAreRefusedNamingTheMinibatch() {
         Throwable t = refusal(dataSets(2, d -> {
             d.setLabelsMaskArray(Nd4j.ones(DataType.FLOAT, 64, 1));
             return d;
         }));
-        assertThat(t).isInstanceOf(DataException.class).hasMessage(WHAT + "partition 1, minibatch 0: has a labels mask; masks "
-                + "(variable-length sequences, padded examples) are not supported by LambTrainingMaster");
+        assertThat(t).isInstanceOf(DataException.class).hasMessage(WHAT + "partition 1, minibatch 0: has a labels mask; "
+                + "LambTrainingMaster takes masks only with sequence minibatches (features [examples, size, L], one-hot labels "
+                + "[examples, classes, L], masks [examples, L])");
     }
 
     @Test

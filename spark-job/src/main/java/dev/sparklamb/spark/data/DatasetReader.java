@@ -39,18 +39,34 @@ public final class DatasetReader {
     private final int classes;
     private final long seed;
     private final boolean labelsRequired;
+    /** Time steps per row of labelled sequences ({@link #forSequences}), else 0. */
+    private final int sequenceLength;
 
     public DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed) {
         this(spark, settings, featureCount, classes, seed, true);
     }
 
     private DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed, boolean labelsRequired) {
+        this(spark, settings, featureCount, classes, seed, labelsRequired, 0);
+    }
+
+    private DatasetReader(SparkSession spark, DataSettings settings, int featureCount, int classes, long seed, boolean labelsRequired,
+                          int sequenceLength) {
         this.spark = spark;
         this.settings = settings;
         this.featureCount = featureCount;
         this.classes = classes;
         this.seed = seed;
         this.labelsRequired = labelsRequired;
+        this.sequenceLength = sequenceLength;
+    }
+
+    /**
+     * A reader whose {@link #cache} takes labelled sequence rows ({@link DecodedRow#sequence}) of {@code featureSize x length}
+     * features and caches them as {@link ExampleBlock#ofSequences} blocks (DL4J's drop-in, {@link MinibatchExamples}).
+     */
+    static DatasetReader forSequences(SparkSession spark, DataSettings settings, int featureSize, int length, int classes, long seed) {
+        return new DatasetReader(spark, settings, Math.multiplyExact(featureSize, length), classes, seed, true, length);
     }
 
     /**
@@ -152,10 +168,12 @@ public final class DatasetReader {
         long s = seed;
         boolean tok = settings.isTokens();
         int d = tok ? settings.tokens().sequenceLength() : featureCount;
+        int steps = sequenceLength;
         JavaRDD<ExampleBlock> blocks = decoded
                 .mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
                 .partitionBy(new HashPartitioner(p))
-                .mapPartitionsWithIndex((index, rows) -> List.of(toBlock(index, d, tok, rows)).iterator(), true);
+                .mapPartitionsWithIndex((index, rows) -> List.of(steps > 0 ? sequenceBlock(index, d / steps, steps, rows)
+                        : toBlock(index, d, tok, rows)).iterator(), true);
         blocks.persist(StorageLevel.MEMORY_AND_DISK());
         blocks.setName("spark-lamb examples: " + what);
         long cached = blocks.map(b -> (long) b.size()).reduce(Long::sum);
@@ -237,6 +255,28 @@ public final class DatasetReader {
             lengths[i] = r.label();
         }
         return ExampleBlock.ofTokens(partition, length, ids, tokens, lengths);
+    }
+
+    /** The labelled sequence rows of one partition as an {@link ExampleBlock#ofSequences} block, sorted by id. */
+    private static ExampleBlock sequenceBlock(int partition, int featureSize, int length,
+                                              java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
+        List<DecodedRow> list = new ArrayList<>();
+        rows.forEachRemaining(t -> list.add(t._2()));
+        list.sort(Comparator.comparingLong(DecodedRow::id));
+        int n = list.size();
+        int values = featureSize * length;
+        long[] ids = new long[n];
+        float[] x = new float[Math.multiplyExact(n, values)];
+        int[] labels = new int[n * length];
+        byte[] mask = new byte[n * length];
+        for (int i = 0; i < n; i++) {
+            DecodedRow r = list.get(i);
+            ids[i] = r.id();
+            System.arraycopy(r.features(), 0, x, i * values, values);
+            System.arraycopy(r.stepLabels(), 0, labels, i * length, length);
+            System.arraycopy(r.stepMask(), 0, mask, i * length, length);
+        }
+        return ExampleBlock.ofSequences(partition, featureSize, length, ids, x, labels, mask);
     }
 
     private void requireDataAt(String path, String what) {

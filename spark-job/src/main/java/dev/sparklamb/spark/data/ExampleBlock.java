@@ -23,6 +23,13 @@ public final class ExampleBlock implements Serializable {
     /** Token blocks only (else null): row-major token ids and real lengths. */
     private final int[] tokens;
     private final int[] lengths;
+    /**
+     * Labelled sequence blocks only ({@link #ofSequences}; else null and 0). Not final: only that factory sets them, so
+     * the other kinds' constructors stay as they are. {@link #featureCount()} is then {@code featureSize x L}.
+     */
+    private int sequenceLength;
+    private int[] stepLabels;
+    private byte[] stepMask;
     /** This block's rows in the order of the epoch last asked for; rebuilt after deserialization or for a new epoch. */
     private transient volatile EpochOrder order;
 
@@ -57,6 +64,44 @@ public final class ExampleBlock implements Serializable {
     /** A block of token sequences: {@code ids.length x sequenceLength} token ids (row-major) and each one's real length. */
     public static ExampleBlock ofTokens(int partition, int sequenceLength, long[] ids, int[] tokens, int[] lengths) {
         return new ExampleBlock(partition, sequenceLength, ids, tokens, lengths);
+    }
+
+    /**
+     * A block of labelled sequences (DL4J's drop-in): per row {@code featureSize x length} features (row-major, as DL4J's
+     * {@code [size, L]} time series), {@code length} classes ({@code -1} where the step's label does not count: labels
+     * mask 0) and {@code length} features-mask values (0 or 1); all three row-major over the rows.
+     */
+    public static ExampleBlock ofSequences(int partition, int featureSize, int length, long[] ids, float[] features, int[] stepLabels,
+                                           byte[] stepMask) {
+        if (stepLabels.length != (long) ids.length * length || stepMask.length != stepLabels.length) {
+            throw new IllegalArgumentException("inconsistent sequence block: " + ids.length + " ids, " + stepLabels.length + " step labels, "
+                    + stepMask.length + " mask values for sequences of " + length);
+        }
+        ExampleBlock b = new ExampleBlock(partition, Math.multiplyExact(featureSize, length), ids, features, new int[ids.length]);
+        b.sequenceLength = length;
+        b.stepLabels = stepLabels;
+        b.stepMask = stepMask;
+        return b;
+    }
+
+    /** Whether this block holds labelled sequences ({@link #ofSequences}). */
+    public boolean isSequences() {
+        return stepLabels != null;
+    }
+
+    /** Sequence blocks: the number of time steps L per row. */
+    public int sequenceLength() {
+        return sequenceLength;
+    }
+
+    /** Sequence blocks: the class at {@code step} of {@code row}, or -1 where its label does not count. */
+    public int stepLabel(int row, int step) {
+        return stepLabels[row * sequenceLength + step];
+    }
+
+    /** Sequence blocks: the features mask (0 or 1) at {@code step} of {@code row}. */
+    public int stepMask(int row, int step) {
+        return stepMask[row * sequenceLength + step];
     }
 
     /** Whether this block holds token sequences ({@link #ofTokens}). */

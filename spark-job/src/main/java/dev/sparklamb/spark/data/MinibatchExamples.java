@@ -34,15 +34,20 @@ public final class MinibatchExamples {
     private MinibatchExamples() {
     }
 
-    /** A minibatch's features and labels, or why it cannot be used. */
-    public record Minibatch(INDArray features, INDArray labels, String problem) {
+    /** A minibatch's features and labels with their masks (null: none), or why it cannot be used. */
+    public record Minibatch(INDArray features, INDArray labels, INDArray featuresMask, INDArray labelsMask, String problem) {
 
         public static Minibatch of(INDArray features, INDArray labels) {
-            return new Minibatch(features, labels, null);
+            return of(features, labels, null, null);
+        }
+
+        /** With DL4J's features and labels masks (either may be null); only sequence minibatches may have them. */
+        public static Minibatch of(INDArray features, INDArray labels, INDArray featuresMask, INDArray labelsMask) {
+            return new Minibatch(features, labels, featuresMask, labelsMask, null);
         }
 
         public static Minibatch unusable(String problem) {
-            return new Minibatch(null, null, problem);
+            return new Minibatch(null, null, null, null, problem);
         }
     }
 
@@ -52,8 +57,19 @@ public final class MinibatchExamples {
         Minibatch unpack(T element);
     }
 
-    /** Features per example and number of classes (label columns). */
-    public record Shape(int features, int classes) implements Serializable {
+    /**
+     * Features per example (per time step, for sequences) and number of classes (label columns), and the number of time
+     * steps L of sequence minibatches (features {@code [examples, features, L]}, labels {@code [examples, classes, L]}), or 0.
+     */
+    public record Shape(int features, int classes, int length) implements Serializable {
+
+        public Shape(int features, int classes) {
+            this(features, classes, 0);
+        }
+
+        public boolean isSequences() {
+            return length > 0;
+        }
     }
 
     /**
@@ -79,7 +95,8 @@ public final class MinibatchExamples {
             throw new DataException(where + "labels have " + classes + " column; expected one-hot class labels with at least 2 columns "
                     + "(one per class)");
         }
-        return new Shape(Math.toIntExact(m.features().size(1)), Math.toIntExact(classes));
+        int length = m.labels().rank() == 3 ? Math.toIntExact(m.labels().size(2)) : 0;
+        return new Shape(Math.toIntExact(m.features().size(1)), Math.toIntExact(classes), length);
     }
 
     /**
@@ -99,8 +116,7 @@ public final class MinibatchExamples {
             return rows.iterator();
         }, true);
         // zipWithIndex numbers the rows in the RDD's order (partition, then position), which is the id order documented above.
-        JavaRDD<DecodedRow> decoded = unnumbered.zipWithIndex()
-                .map(t -> new DecodedRow(t._2(), t._1().features(), t._1().label(), t._1().file(), t._1().problem()));
+        JavaRDD<DecodedRow> decoded = unnumbered.zipWithIndex().map(t -> t._1().withId(t._2()));
         decoded.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<DecodedRow> bad;
@@ -113,7 +129,10 @@ public final class MinibatchExamples {
                 throw new DataException(what + ": " + bad.get(0).problem());
             }
             DataSettings settings = new DataSettings("", "", "parquet", "features", "label", partitions);
-            return new DatasetReader(spark, settings, shape.features(), shape.classes(), seed).cache(decoded, what);
+            DatasetReader reader = shape.isSequences()
+                    ? DatasetReader.forSequences(spark, settings, shape.features(), shape.length(), shape.classes(), seed)
+                    : new DatasetReader(spark, settings, shape.features(), shape.classes(), seed);
+            return reader.cache(decoded, what);
         } finally {
             decoded.unpersist(false);
         }
@@ -124,6 +143,10 @@ public final class MinibatchExamples {
         String problem = m.problem() != null ? m.problem() : arrayProblem(m, shape);
         if (problem != null) {
             out.add(DecodedRow.bad(-1, what, where + ": " + problem));
+            return;
+        }
+        if (shape.isSequences()) {
+            SequenceMinibatches.decode(m, shape, where, what, out);
             return;
         }
         float[][] x = m.features().castTo(DataType.FLOAT).toFloatMatrix();
@@ -145,19 +168,30 @@ public final class MinibatchExamples {
         if (f == null || l == null) {
             return "has no " + (f == null ? "features" : "labels") + " array";
         }
+        if (f.rank() == 3 || l.rank() == 3) {
+            return SequenceMinibatches.arrayProblem(m, shape);
+        }
+        if (m.featuresMask() != null || m.labelsMask() != null) {
+            return "has a " + (m.featuresMask() != null ? "features" : "labels") + " mask; LambTrainingMaster takes masks only with "
+                    + "sequence minibatches (features [examples, size, L], one-hot labels [examples, classes, L], masks [examples, L])";
+        }
         if (f.rank() != 2) {
             return "features have rank " + f.rank() + " (shape " + Arrays.toString(f.shape()) + "); expected a rank-2 array "
                     + "[examples, features] (flatten images and configure the network with InputType.convolutionalFlat)";
         }
         if (l.rank() != 2) {
             return "labels have rank " + l.rank() + " (shape " + Arrays.toString(l.shape()) + "); expected a rank-2 one-hot array "
-                    + "[examples, classes] (time series and per-pixel labels are not supported)";
+                    + "[examples, classes] (or, for sequences, rank-3 features and labels; per-pixel labels are not supported)";
         }
         if (f.size(0) != l.size(0)) {
             return "features have " + f.size(0) + " rows but labels have " + l.size(0);
         }
         if (!f.dataType().isFPType() || !l.dataType().isFPType()) {
             return "features are " + f.dataType() + " and labels " + l.dataType() + "; expected floating-point arrays";
+        }
+        if (shape != null && shape.isSequences()) {
+            return "has rank-2 features and labels; the first minibatch is a sequence minibatch (rank 3): all minibatches must be of "
+                    + "one kind";
         }
         if (shape != null && f.size(1) != shape.features()) {
             return "has " + f.size(1) + " features per example; the first minibatch has " + shape.features();
@@ -175,6 +209,11 @@ public final class MinibatchExamples {
                 return "feature " + j + " is " + x[j] + "; features must be finite";
             }
         }
+        return labelProblem(y, "label row ");
+    }
+
+    /** Why {@code y} is not one-hot ({@code label} names it, e.g. "label row "), or null. */
+    static String labelProblem(double[] y, String label) {
         int ones = 0;
         boolean others = false;
         for (double v : y) {
@@ -186,13 +225,13 @@ public final class MinibatchExamples {
         }
         if (ones != 1 || others) {
             double[] shown = Arrays.copyOf(y, Math.min(y.length, SHOWN_VALUES));
-            return "label row " + Arrays.toString(shown).replace("]", y.length > SHOWN_VALUES ? ", ...]" : "]")
+            return label + Arrays.toString(shown).replace("]", y.length > SHOWN_VALUES ? ", ...]" : "]")
                     + " is not one-hot; expected exactly one 1 and zeros elsewhere (class labels)";
         }
         return null;
     }
 
-    private static int classOf(double[] oneHot) {
+    static int classOf(double[] oneHot) {
         for (int c = 0; c < oneHot.length; c++) {
             if (oneHot[c] == 1.0) {
                 return c;

@@ -91,6 +91,25 @@ final class DropInNetwork {
         }
     }
 
+    /**
+     * Fails unless the network maps sequences of {@code length} steps with {@code features} values each
+     * ({@code [1, features, length]}) to {@code classes} outputs per step ({@code [1, classes, length]}).
+     */
+    void requireFitsSequences(int features, int length, int classes) {
+        long[] shape;
+        try {
+            shape = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features, length)).shape();
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("LambTrainingMaster: " + description + " does not accept the DataSets' sequences of " + length
+                    + " steps with " + features + " features each ([examples, " + features + ", " + length + "]): " + e.getMessage(), e);
+        }
+        if (shape.length != 3 || shape[1] != classes || shape[2] != length) {
+            throw new ConfigurationException("LambTrainingMaster: " + description + " gives output of shape " + java.util.Arrays.toString(shape)
+                    + " for one sequence of the DataSets; their labels need [1, " + classes + ", " + length + "]: " + classes
+                    + " outputs per step (an RnnOutputLayer in NCW format)");
+        }
+    }
+
     ModelSpec spec() {
         return spec;
     }

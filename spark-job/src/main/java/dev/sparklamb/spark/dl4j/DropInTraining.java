@@ -40,9 +40,14 @@ final class DropInTraining {
                                      MinibatchExamples.Unpacker<T> unpacker, String what) {
         requireNd4jKryo(jsc.getConf());
         MinibatchExamples.Shape shape = MinibatchExamples.shapeOfFirst(data, unpacker, what);
-        network.requireFits(shape.features(), shape.classes());
+        if (shape.isSequences()) {
+            network.requireFitsSequences(shape.features(), shape.length(), shape.classes());
+        } else {
+            network.requireFits(shape.features(), shape.classes());
+        }
         RunConfig config = new RunConfig(options.output(), options.seed(),
-                new ModelSettings(ModelPreset.MLP, "", 1, shape.features(), 1, shape.classes()), options.data(), options.training(),
+                new ModelSettings(ModelPreset.MLP, "", 1, shape.features() * Math.max(1, shape.length()), 1, shape.classes()),
+                options.data(), options.training(),
                 options.optimizer(), options.spark(), options.checkpoint());
         SparkSession spark = SparkSession.builder().getOrCreate(); // the session over jsc's context (there is one per JVM)
         CachedExamples train = MinibatchExamples.cache(spark, data, unpacker, shape, config.data().partitions(), config.seed(), what);

@@ -32,6 +32,8 @@ public final class PartitionGradient {
     /**
      * As above; for a token block, {@code masking} draws the step's masked-language-model batch (epoch {@code plan.epochOf(step)}):
      * the gradient and loss are summed over the chosen tokens, and the part's {@link GradientPart#lossCount()} is their number.
+     * A labelled sequence block ({@link ExampleBlock#ofSequences}) gives its micro-batches with their masks, and the loss
+     * count is the number of steps whose labels mask is 1.
      */
     public static GradientPart compute(int index, Replica replica, ParameterRoles roles, ExampleBlock block, float[] parameters,
                                        long parameterVersion, BatchPlan plan, long step, int microBatch, int classes,
@@ -59,8 +61,9 @@ public final class PartitionGradient {
             }
             // Dropout masks are keyed by (seed, step, example id, layer, element): independent of partitions and micro-batches.
             try (DropoutContext.Scope scope = DropoutContext.open(plan.seed(), step, ids)) {
-                if (block.isTokens()) {
-                    SequenceBatch b = SequenceBatch.of(block, rows, from, count, masking, plan.epochOf(step));
+                if (block.isTokens() || block.isSequences()) {
+                    SequenceBatch b = block.isTokens() ? SequenceBatch.of(block, rows, from, count, masking, plan.epochOf(step))
+                            : SequenceBatch.labeled(block, rows, from, count, classes);
                     loss += replica.gradient(b.features(), b.featureMask(), b.labels(), b.labelMask(), full);
                     lossCount += b.maskedTokens();
                     tokens += b.realTokens();
