@@ -40,8 +40,15 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * warmup/decay schedule over that run's steps, and writes the trained parameters back into the network. Call it once
  * with {@code epochs(n)} rather than n times. DL4J's updater in the network's configuration is not used.
  *
- * <p>Data: {@code DataSet}s (and, for graphs, {@code MultiDataSet}s with one features and one labels array) with rank-2
- * features {@code [examples, features]} and one-hot rank-2 labels, without masks. Example ids follow the RDD's order
+ * <p>Data: {@code DataSet}s (and, for graphs, {@code MultiDataSet}s with one features and one labels array), either with
+ * rank-2 features {@code [examples, features]} and one-hot rank-2 labels, without masks, or sequences: features
+ * {@code [examples, size, L]} (token ids as floats with size 1 for an {@code EmbeddingSequenceLayer}, or real-valued
+ * per-step features), one-hot labels {@code [examples, classes, L]} and optional features and labels masks
+ * {@code [examples, L]} of zeros and ones, set on every micro-batch as DL4J's layer and label masks. A step's loss and
+ * gradient are the sums over the steps whose labels mask is 1 (all steps without one, as in DL4J) divided by their
+ * number in the whole global batch, so the result does not depend on the partitioning (DL4J's own {@code fit} divides by
+ * the number of sequences). Other ranks, mask shapes or values, and several arrays per minibatch are refused naming the
+ * partition, minibatch and array (see {@code docs/masked-lm.md}). Example ids follow the RDD's order
  * (partition, then minibatch, then row; see {@link dev.sparklamb.spark.data.MinibatchExamples}); the same RDD, options
  * and seed give bitwise-identical parameters. Everything that DL4J's other training masters do per worker and
  * minibatch (hooks, listeners, training stats, paths-based training) throws {@link UnsupportedOperationException}
