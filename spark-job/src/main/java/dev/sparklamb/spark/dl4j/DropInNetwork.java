@@ -9,6 +9,7 @@ import java.util.function.LongConsumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -96,6 +97,15 @@ final class DropInNetwork {
      * ({@code [1, features, length]}) to {@code classes} outputs per step ({@code [1, classes, length]}).
      */
     void requireFitsSequences(int features, int length, int classes) {
+        org.deeplearning4j.nn.api.Layer[] layers = model instanceof MultiLayerNetwork n ? n.getLayers() : ((ComputationGraph) model).getLayers();
+        for (org.deeplearning4j.nn.api.Layer layer : layers) {
+            if (sequenceFormat(layer.conf().getLayer()) == RNNFormat.NWC) {
+                // the DataSets are read as NCW; an NWC layer would take their steps for features (same shapes when L = size)
+                throw new ConfigurationException("LambTrainingMaster: layer " + layer.getIndex() + " ('" + layer.conf().getLayer().getLayerName()
+                        + "', " + layer.conf().getLayer().getClass().getSimpleName() + ") of " + description + " uses RNNFormat.NWC; "
+                        + "sequence DataSets are taken as NCW ([examples, size, L]): configure the sequence layers with RNNFormat.NCW");
+            }
+        }
         long[] shape;
         try {
             shape = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features, length)).shape();
@@ -108,6 +118,20 @@ final class DropInNetwork {
                     + " for one sequence of the DataSets; their labels need [1, " + classes + ", " + length + "]: " + classes
                     + " outputs per step (an RnnOutputLayer in NCW format)");
         }
+    }
+
+    /** The time-series format of a sequence layer's data (through frozen wrappers), or null for other layers. */
+    private static RNNFormat sequenceFormat(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        if (conf instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+            return sequenceFormat(f.getLayer());
+        }
+        if (conf instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop f) {
+            return sequenceFormat(f.getUnderlying());
+        }
+        if (conf instanceof org.deeplearning4j.nn.conf.layers.RnnOutputLayer o) {
+            return o.getRnnDataFormat();
+        }
+        return conf instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer e ? e.getOutputFormat() : null;
     }
 
     ModelSpec spec() {
