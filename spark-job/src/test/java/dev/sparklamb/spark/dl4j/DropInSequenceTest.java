@@ -381,23 +381,24 @@ class DropInSequenceTest {
                 + "(class labels) (only steps whose labels mask is 1 are checked)");
     }
 
+    /** Token ids -> embedding 8 -> softmax over {@code classes} per step, both layers in {@code format}. */
+    static MultiLayerConfiguration embeddingAndOutput(RNNFormat format, int classes) {
+        return new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
+                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCABULARY).nOut(8).outputDataFormat(format).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(classes).activation(Activation.SOFTMAX)
+                        .dataFormat(format).build())
+                .build();
+    }
+
     @Test
     void networksThatDoNotFitTheSequencesAreRefused() {
         // NWC layers would read the NCW DataSets' steps as features
-        MultiLayerConfiguration nwc = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
-                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCABULARY).nOut(8).outputDataFormat(RNNFormat.NWC).build())
-                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(CLASSES).activation(Activation.SOFTMAX)
-                        .dataFormat(RNNFormat.NWC).build())
-                .build();
+        MultiLayerConfiguration nwc = embeddingAndOutput(RNNFormat.NWC, CLASSES);
         assertThatThrownBy(() -> new SparkDl4jMultiLayer(jsc, nwc, master(2, 1)).fit(rdd(TOKENS.dataSets())))
                 .isInstanceOf(dev.sparklamb.spark.config.ConfigurationException.class)
                 .hasMessage("LambTrainingMaster: layer 0 ('layer0', EmbeddingSequenceLayer) of the MultiLayerNetwork uses RNNFormat.NWC; "
                         + "sequence DataSets are taken as NCW ([examples, size, L]): configure the sequence layers with RNNFormat.NCW");
-        MultiLayerConfiguration sixClasses = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
-                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCABULARY).nOut(8).outputDataFormat(RNNFormat.NCW).build())
-                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(CLASSES + 1).activation(Activation.SOFTMAX)
-                        .dataFormat(RNNFormat.NCW).build())
-                .build();
+        MultiLayerConfiguration sixClasses = embeddingAndOutput(RNNFormat.NCW, CLASSES + 1);
         assertThatThrownBy(() -> new SparkDl4jMultiLayer(jsc, sixClasses, master(2, 1)).fit(rdd(TOKENS.dataSets())))
                 .isInstanceOf(dev.sparklamb.spark.config.ConfigurationException.class)
                 .hasMessage("LambTrainingMaster: the MultiLayerNetwork gives output of shape [1, 6, 6] for one sequence of the DataSets; "
