@@ -4,7 +4,7 @@ import dev.sparklamb.spark.config.ConfigurationException;
 import dev.sparklamb.spark.model.ModelSpec;
 import dev.sparklamb.spark.model.NetworkCheck;
 import dev.sparklamb.spark.model.ParameterRoles;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.LongConsumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -28,11 +28,12 @@ final class DropInNetwork {
     private final Model model;
     private final ModelSpec spec;
     private final String description;
-    private final Function<INDArray, INDArray> forward;
+    /** The network's inference output for (features, features mask or null). */
+    private final BiFunction<INDArray, INDArray, INDArray> forward;
     private final LongConsumer addIterations;
     private final ParameterRoles roles;
 
-    private DropInNetwork(Model model, ModelSpec spec, String description, Function<INDArray, INDArray> forward,
+    private DropInNetwork(Model model, ModelSpec spec, String description, BiFunction<INDArray, INDArray, INDArray> forward,
                           LongConsumer addIterations) {
         this.model = model;
         this.spec = spec;
@@ -49,7 +50,7 @@ final class DropInNetwork {
         replicaConf.setIterationCount(0);
         replicaConf.setEpochCount(0);
         DropInNetwork n = new DropInNetwork(net, ModelSpec.of(replicaConf, "SparkDl4jMultiLayer network"), "the MultiLayerNetwork",
-                x -> net.output(x, false), steps -> conf.setIterationCount(Math.toIntExact(conf.getIterationCount() + steps)));
+                (x, mask) -> net.output(x, false, mask, null), steps -> conf.setIterationCount(Math.toIntExact(conf.getIterationCount() + steps)));
         n.requireFloat();
         return n;
     }
@@ -64,7 +65,7 @@ final class DropInNetwork {
         replicaConf.setIterationCount(0);
         replicaConf.setEpochCount(0);
         DropInNetwork n = new DropInNetwork(graph, ModelSpec.of(replicaConf, "SparkComputationGraph network"), "the ComputationGraph",
-                x -> graph.outputSingle(false, x), steps -> conf.setIterationCount(Math.toIntExact(conf.getIterationCount() + steps)));
+                (x, mask) -> graph.output(false, new INDArray[] {x}, mask == null ? null : new INDArray[] {mask})[0], steps -> conf.setIterationCount(Math.toIntExact(conf.getIterationCount() + steps)));
         n.requireFloat();
         return n;
     }
@@ -81,7 +82,7 @@ final class DropInNetwork {
     void requireFits(int features, int classes) {
         long outputs;
         try {
-            outputs = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features)).size(1);
+            outputs = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features), null).size(1);
         } catch (RuntimeException e) {
             throw new ConfigurationException("LambTrainingMaster: " + description + " does not accept the DataSets' " + features
                     + " features per example: " + e.getMessage(), e);
@@ -108,16 +109,42 @@ final class DropInNetwork {
         }
         long[] shape;
         try {
-            shape = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features, length)).shape();
+            shape = forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features, length), null).shape();
         } catch (RuntimeException e) {
             throw new ConfigurationException("LambTrainingMaster: " + description + " does not accept the DataSets' sequences of " + length
                     + " steps with " + features + " features each ([examples, " + features + ", " + length + "]): " + e.getMessage(), e);
+        }
+        try { // any minibatch may carry a features mask, and DL4J hands it to every layer
+            forward.apply(Nd4j.zeros(DataType.FLOAT, 1, features, length), Nd4j.ones(DataType.FLOAT, 1, length));
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("LambTrainingMaster: " + description + " fails on a sequence with a features mask ([1, "
+                    + features + ", " + length + "] with mask [1, " + length + "]): " + e.getMessage() + columnMaskLayers(layers), e);
         }
         if (shape.length != 3 || shape[1] != classes || shape[2] != length) {
             throw new ConfigurationException("LambTrainingMaster: " + description + " gives output of shape " + java.util.Arrays.toString(shape)
                     + " for one sequence of the DataSets; their labels need [1, " + classes + ", " + length + "]: " + classes
                     + " outputs per step (an RnnOutputLayer in NCW format)");
         }
+    }
+
+    /**
+     * DL4J 1.0.0-M2's {@code DropoutLayer} and {@code ActivationLayer} multiply their output by the features mask as a
+     * column vector ({@code muliColumnVector}), which fails on sequence activations {@code [examples, size, L]}: DL4J's own
+     * {@code fit} fails the same way. Names those layers of the network, with what to use instead.
+     */
+    private static String columnMaskLayers(org.deeplearning4j.nn.api.Layer[] layers) {
+        StringBuilder named = new StringBuilder();
+        for (org.deeplearning4j.nn.api.Layer layer : layers) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            if (conf instanceof org.deeplearning4j.nn.conf.layers.DropoutLayer || conf instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer) {
+                named.append(named.length() == 0 ? "" : ", ").append("layer ").append(layer.getIndex()).append(" ('").append(conf.getLayerName())
+                        .append("', ").append(conf.getClass().getSimpleName()).append(')');
+            }
+        }
+        return named.length() == 0 ? "" : ". DL4J 1.0.0-M2's DropoutLayer and ActivationLayer multiply their output by the features mask "
+                + "as a column vector, which fails on sequence activations [examples, size, L] (DL4J's own fit fails the same way): "
+                + named + ". For dropout on sequences use spark-lamb's TokenDropout (dev.sparklamb.spark.model.transformer.TokenDropout) "
+                + "or a layer's own dropOut; instead of an ActivationLayer set the activation of the layer before it";
     }
 
     /** The time-series format of a sequence layer's data (through frozen wrappers), or null for other layers. */

@@ -206,7 +206,8 @@ public final class NetworkCheck {
             String ignored = dropoutProblem(l);
             if (ignored != null) {
                 throw refused(who, u, "sets dropout (" + l.getIDropout().getClass().getSimpleName() + "), but " + ignored + "; remove the layer's dropout (also one "
-                        + "inherited from the network builder's dropOut) and put a DropoutLayer before the layer instead");
+                        + "inherited from the network builder's dropOut) and put a DropoutLayer before the layer instead (on sequence "
+                        + "activations [examples, size, L]: spark-lamb's TokenDropout, as DL4J's DropoutLayer fails there with a features mask)");
             }
         }
         String noise = KeyedDropouts.refusal(l);

@@ -406,6 +406,22 @@ class DropInSequenceTest {
     }
 
     @Test
+    void aDl4jDropoutLayerOnMaskedSequencesIsRefusedNamingTheLayer() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
+                .layer(new EmbeddingSequenceLayer.Builder().nIn(VOCABULARY).nOut(8).outputDataFormat(RNNFormat.NCW).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder(0.9).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(CLASSES).activation(Activation.SOFTMAX)
+                        .dataFormat(RNNFormat.NCW).build())
+                .build();
+        assertThatThrownBy(() -> new SparkDl4jMultiLayer(jsc, conf, master(2, 1)).fit(rdd(TOKENS.dataSets())))
+                .isInstanceOf(dev.sparklamb.spark.config.ConfigurationException.class)
+                .hasMessageStartingWith("LambTrainingMaster: the MultiLayerNetwork fails on a sequence with a features mask ([1, 1, 6] with "
+                        + "mask [1, 6]): ")
+                .hasMessageContaining("fails on sequence activations [examples, size, L] (DL4J's own fit fails the same way): "
+                        + "layer 1 ('layer1', DropoutLayer). For dropout on sequences use spark-lamb's TokenDropout");
+    }
+
+    @Test
     void multiDataSetsWithSeveralArraysStayRefused() {
         List<org.nd4j.linalg.dataset.api.MultiDataSet> pairs = new ArrayList<>();
         for (DataSet d : REAL.dataSets()) {
