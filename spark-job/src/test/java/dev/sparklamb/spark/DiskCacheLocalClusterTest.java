@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.BlockManagerId;
 import org.apache.spark.storage.RDDBlockId;
@@ -50,28 +48,17 @@ class DiskCacheLocalClusterTest {
     @TempDir
     Path tmp;
 
-    /** Feature j of example i: a byte b, stored as b / 255 (as import-mnist stores pixels); label in 0..9. */
-    static Dataset<Row> generated(long n) {
-        return spark.range(0, n, 1, 4).selectExpr(
-                "transform(sequence(0, " + (D - 1) + "), j -> cast(pmod(id * 131 + j * 71 + (id div 7) * j, 256) / 255D as float)) as features",
-                "cast(pmod(id * 7 + id div 3, 10) as int) as label");
-    }
-
-    /** The same examples computed here, independently of Spark, in id order. */
+    /** The examples of {@link TestSpark#pixels}, computed here, in id order. */
     static TestSpark.Synthetic expected(int n) {
         float[][] x = new float[n][D];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < D; j++) {
-                x[i][j] = feature(i, j);
+                x[i][j] = TestSpark.pixel(i, j);
             }
-            y[i] = (int) Math.floorMod(i * 7L + i / 3, 10L);
+            y[i] = TestSpark.pixelLabel(i);
         }
         return new TestSpark.Synthetic(x, y, SIDE);
-    }
-
-    static float feature(long i, int j) {
-        return (float) (Math.floorMod(i * 131 + j * 71L + (i / 7) * j, 256L) / 255.0);
     }
 
     RunConfig config() {
@@ -89,7 +76,7 @@ class DiskCacheLocalClusterTest {
             assertThat(heap).as("an executor heap smaller than the data set").isLessThan((long) N * D * 4);
         }
         RunConfig config = config();
-        TrainedModel result = new SparkTrainer(spark, config).fit(generated(N), null);
+        TrainedModel result = new SparkTrainer(spark, config).fit(TestSpark.pixels(spark, N), null);
         assertThat(result.history()).hasSize(3);
         float[] reference = DistributedEqualsLocalTest.local(config, expected(N));
         DistributedEqualsLocalTest.assertClose(result.parameters(), reference, 1e-5);
@@ -99,7 +86,7 @@ class DiskCacheLocalClusterTest {
     void aTaskOnTheOtherExecutorReadsThePartitionAgain() {
         int n = 4_000;
         RunConfig config = config();
-        CachedExamples cached = new DatasetReader(spark, config.data(), D, 10, config.seed()).fromDataFrame(generated(n), "generated data");
+        CachedExamples cached = new DatasetReader(spark, config.data(), D, 10, config.seed()).fromDataFrame(TestSpark.pixels(spark, n), "generated data");
         try {
             // Which executor holds each partition's cached block; each task below is placed on the other one.
             List<Tuple2<Integer, Seq<String>>> placement = new ArrayList<>();
@@ -126,7 +113,7 @@ class DiskCacheLocalClusterTest {
                 long wrong = 0;
                 for (int r = 0; r < rows.length; r++) {
                     for (int j = 0; j < D; j++) {
-                        wrong += Float.floatToRawIntBits(x[r * D + j]) == Float.floatToRawIntBits(feature(b.id(r), j)) ? 0 : 1;
+                        wrong += Float.floatToRawIntBits(x[r * D + j]) == Float.floatToRawIntBits(TestSpark.pixel(b.id(r), j)) ? 0 : 1;
                     }
                 }
                 return List.of(partition.next() + " read on executor " + SparkEnv.get().executorId() + ": " + rows.length + " rows, "
