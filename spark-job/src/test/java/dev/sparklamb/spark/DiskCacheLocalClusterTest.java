@@ -25,7 +25,7 @@ import scala.collection.Seq;
 
 /**
  * {@code spark-lamb.data.cache = disk} with executors whose heap is smaller than the data set: two executor JVMs of
- * {@value #EXECUTOR_MB} MB each, {@value #N} MNIST-sized examples (784 features, {@value #N} x 784 x 4 bytes = 401 MB as
+ * {@value #EXECUTOR_MB} MB each, {@value #N} MNIST-sized examples (784 features, {@value #N} x 784 x 4 bytes = 301 MB as
  * float32, more than both heaps together). Training completes and equals single-process training on the same data;
  * and a task that runs on the executor that does not hold a partition's cached block reads the right rows.
  */
@@ -38,8 +38,8 @@ import scala.collection.Seq;
             "spark.network.maxRemoteBlockSizeFetchToMem=64m"})
 class DiskCacheLocalClusterTest {
 
-    static final int EXECUTOR_MB = 192;
-    static final int N = 128_000;
+    static final int EXECUTOR_MB = 128;
+    static final int N = 96_000;
     static final int SIDE = 28;
     static final int D = SIDE * SIDE;
 
