@@ -26,7 +26,7 @@ import org.apache.spark.SparkEnv;
  *
  * <p>Offsets are longs: a file may pass 2 GB and is then mapped in several pieces, each holding whole rows. The file
  * belongs to the object the writer returned ({@link #close()} deletes it); a deserialized copy (a cached block fetched
- * by another executor) never deletes it and {@link #isLocal() is not local} to another executor.
+ * by another executor) never deletes it, and is not {@link #isLocal() local} there.
  */
 final class DiskRows implements Serializable {
 
