@@ -55,6 +55,26 @@ public final class TestSpark {
                         + " -Dlog4j2.configurationFile=" + System.getProperty("sparklamb.project.dir", ".") + "/conf/log4j2.properties");
     }
 
+    /**
+     * {@code n} MNIST-sized examples generated on the executors (784 features, 4 Spark partitions): feature j of example
+     * i is a byte b stored as b / 255 ({@link #pixel}), as import-mnist stores pixels; labels 0..9 ({@link #pixelLabel}).
+     */
+    public static Dataset<Row> pixels(SparkSession spark, long n) {
+        return spark.range(0, n, 1, 4).selectExpr(
+                "transform(sequence(0, 783), j -> cast(pmod(id * 131 + j * 71 + (id div 7) * j, 256) / 255D as float)) as features",
+                "cast(pmod(id * 7 + id div 3, 10) as int) as label");
+    }
+
+    /** Feature {@code j} of example {@code i} of {@link #pixels}, computed here, independently of Spark. */
+    public static float pixel(long i, int j) {
+        return (float) (Math.floorMod(i * 131 + j * 71L + (i / 7) * j, 256L) / 255.0);
+    }
+
+    /** The label of example {@code i} of {@link #pixels}. */
+    public static int pixelLabel(long i) {
+        return (int) Math.floorMod(i * 7L + i / 3, 10L);
+    }
+
     /** A synthetic 10-class problem on {@code side x side} "images": labels from a fixed random linear teacher. */
     public static Synthetic synthetic(int n, int side, long seed) {
         Random r = new Random(seed);

@@ -144,7 +144,8 @@ public final class ConfigLoader {
                         integer(c, "data.tokens.cls-id"),
                         integer(c, "data.tokens.sep-id"),
                         integer(c, "data.tokens.mask-id"),
-                        c.getDouble(ROOT + "data.tokens.mask-fraction")));
+                        c.getDouble(ROOT + "data.tokens.mask-fraction")),
+                DataCache.parse(c.getString(DataCache.KEY)));
 
         TrainingSettings training = new TrainingSettings(
                 integer(c, "training.global-batch"),

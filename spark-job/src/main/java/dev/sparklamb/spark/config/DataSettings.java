@@ -6,12 +6,14 @@ import java.io.Serializable;
  * Where the examples come from.
  *
  * @param partitions 0 means Spark's default parallelism
+ * @param cache      how the executors cache the examples ({@link DataCache})
  */
 public record DataSettings(String train, String test, DataFormat format, String featuresColumn, String labelColumn, int partitions,
-                           TokenSettings tokens) implements Serializable {
+                           TokenSettings tokens, DataCache cache) implements Serializable {
 
     public DataSettings {
         java.util.Objects.requireNonNull(format, DataFormat.KEY);
+        java.util.Objects.requireNonNull(cache, DataCache.KEY);
         Checks.atLeast("data.partitions", partitions, 0);
         java.util.Objects.requireNonNull(tokens, "spark-lamb.data.tokens");
         if (format == DataFormat.TOKENS && tokens.sequenceLength() < 1) {
@@ -30,12 +32,13 @@ public record DataSettings(String train, String test, DataFormat format, String 
 
     /** Classification data (no token settings). */
     public DataSettings(String train, String test, DataFormat format, String featuresColumn, String labelColumn, int partitions) {
-        this(train, test, format, featuresColumn, labelColumn, partitions, TokenSettings.DEFAULT);
+        this(train, test, format, featuresColumn, labelColumn, partitions, TokenSettings.DEFAULT, DataCache.MEMORY);
     }
 
     /** The same, reading {@code train} (and {@code test}) instead. */
     public DataSettings withPaths(String trainPath, String testPath, int sequenceLength) {
-        return new DataSettings(trainPath, testPath, format, featuresColumn, labelColumn, partitions, tokens.withSequenceLength(sequenceLength));
+        return new DataSettings(trainPath, testPath, format, featuresColumn, labelColumn, partitions, tokens.withSequenceLength(sequenceLength),
+                cache);
     }
 
     public boolean isTokens() {

@@ -23,6 +23,8 @@ public final class ResumeChanges {
             // used only by a fresh run; a resume continues from its checkpoint
             "spark-lamb.model.init-from",
             "spark-lamb.data.partitions",
+            // where the examples are cached; the updates are bitwise the same
+            "spark-lamb.data.cache",
             "spark-lamb.training.micro-batch",
             "spark-lamb.training.eval-every-steps",
             "spark-lamb.training.progress-every-seconds",

@@ -1,5 +1,6 @@
 package dev.sparklamb.spark.data;
 
+import dev.sparklamb.spark.config.DataCache;
 import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DataSettings;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,6 +28,7 @@ import scala.Tuple2;
  */
 public final class DatasetReader {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatasetReader.class);
     static final String FILE_COLUMN = "__spark_lamb_source_file";
     private static final String BLOCK_COLUMN = "__spark_lamb_block_start";
     private static final String ORDER_COLUMN = "__spark_lamb_order";
@@ -131,7 +134,8 @@ public final class DatasetReader {
         } catch (Exception e) { // SparkException is checked but undeclared in Scala code
             throw new DataException(what + ": could not be read: " + rootMessage(e), e);
         }
-        decoded.persist(StorageLevel.MEMORY_AND_DISK()); // read and sorted once, not once per check below
+        // read and sorted once, not once per check below; kept out of the heap when the examples are cached on disk
+        decoded.persist(settings.cache() == DataCache.DISK ? StorageLevel.DISK_ONLY() : StorageLevel.MEMORY_AND_DISK());
         try {
             return cache(decoded, what);
         } finally {
@@ -169,19 +173,118 @@ public final class DatasetReader {
         boolean tok = settings.isTokens();
         int d = tok ? settings.tokens().sequenceLength() : featureCount;
         int steps = sequenceLength;
-        JavaRDD<ExampleBlock> blocks = decoded
-                .mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
+        boolean disk = settings.cache() == DataCache.DISK;
+        if (disk && steps > 0) {
+            throw new dev.sparklamb.spark.config.ConfigurationException("spark-lamb.data.cache = disk "
+                    + "does not hold labelled sequences with masks (the DL4J drop-in's sequence DataSets); use data.cache = memory");
+        }
+        // disk: the rows go to their partitions sorted by id through Spark's shuffle (whose sort spills to disk)
+        JavaPairRDD<Long, DecodedRow> sorted = disk
+                ? decoded.mapToPair(r -> new Tuple2<>(r.id(), r)).repartitionAndSortWithinPartitions(new ExamplePartitioner(p, s))
+                : null;
+        JavaRDD<ExampleBlock> blocks = disk ? diskBlocks(sorted, d, tok)
+                : decoded.mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
                 .partitionBy(new HashPartitioner(p))
                 .mapPartitionsWithIndex((index, rows) -> List.of(steps > 0 ? sequenceBlock(index, d / steps, steps, rows)
                         : toBlock(index, d, tok, rows)).iterator(), true);
-        blocks.persist(StorageLevel.MEMORY_AND_DISK());
-        blocks.setName("spark-lamb examples: " + what);
-        long cached = blocks.map(b -> (long) b.size()).reduce(Long::sum);
+        blocks.persist(disk ? StorageLevel.MEMORY_ONLY() : StorageLevel.MEMORY_AND_DISK());
+        blocks.setName("spark-lamb examples (" + settings.cache() + " cache): " + what);
+        List<Tuple2<Integer, String>> stored = blocks.map(b -> new Tuple2<>(b.size(), b.storage())).collect();
+        long cached = stored.stream().mapToLong(Tuple2::_1).sum();
+        LOG.info("{}: {} examples cached in {} partitions ({} cache): {}", what, cached, p, settings.cache(),
+                String.join("; ", stored.stream().map(t -> t._1() + " rows, " + t._2()).toList()));
         if (cached != count) {
             blocks.unpersist(false);
             throw new IllegalStateException(what + ": cached " + cached + " examples but decoded " + count);
         }
+        if (disk) {
+            JavaRDD<ExampleBlock> local = new JavaRDD<>(new DiskBlocksRDD(blocks.rdd(), diskBlocks(sorted, d, tok).rdd()),
+                    blocks.classTag());
+            return new CachedExamples(local, count, p, what, blocks);
+        }
         return new CachedExamples(blocks, count, p, what);
+    }
+
+    /**
+     * {@code spark-lamb.data.cache = disk}: each partition streams its sorted rows into its file; the heap holds only
+     * ids and labels. Each call gives a new RDD over the same shuffle, which runs once.
+     */
+    private static JavaRDD<ExampleBlock> diskBlocks(JavaPairRDD<Long, DecodedRow> sorted, int width, boolean tokens) {
+        return sorted.mapPartitionsWithIndex((index, rows) -> List.of(writeBlock(index, width, tokens, rows)).iterator(), true);
+    }
+
+    private static ExampleBlock writeBlock(int partition, int width, boolean tokens, java.util.Iterator<Tuple2<Long, DecodedRow>> rows) {
+        IdsAndLabels kept = new IdsAndLabels();
+        try (DiskRows.Writer file = new DiskRows.Writer(width, tokens)) {
+            while (rows.hasNext()) {
+                DecodedRow r = rows.next()._2();
+                kept.add(r.id(), r.label());
+                if (tokens) {
+                    file.addTokens(r.tokenIds());
+                } else {
+                    file.addFeatures(r.features());
+                }
+            }
+            return ExampleBlock.onDisk(partition, width, kept.ids(), kept.labels(), file.finish());
+        }
+    }
+
+    /** Places example ids in partitions as {@link #partitionOf} does (the memory cache's assignment). */
+    private static final class ExamplePartitioner extends org.apache.spark.Partitioner {
+
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+        private final long seed;
+
+        ExamplePartitioner(int partitions, long seed) {
+            this.partitions = partitions;
+            this.seed = seed;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object id) {
+            return partitionOf((Long) id, seed, partitions);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ExamplePartitioner e && e.partitions == partitions && e.seed == seed;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(seed) * 31 + partitions;
+        }
+    }
+
+    /** Ids and labels (or lengths) of a partition's rows, growing as they stream in. */
+    private static final class IdsAndLabels {
+        private long[] ids = new long[1024];
+        private int[] labels = new int[1024];
+        private int size;
+
+        void add(long id, int label) {
+            if (size == ids.length) {
+                int grown = Math.addExact(size, size >> 1);
+                ids = Arrays.copyOf(ids, grown);
+                labels = Arrays.copyOf(labels, grown);
+            }
+            ids[size] = id;
+            labels[size++] = label;
+        }
+
+        long[] ids() {
+            return Arrays.copyOf(ids, size);
+        }
+
+        int[] labels() {
+            return Arrays.copyOf(labels, size);
+        }
     }
 
     /** On a failed read of a Parquet directory, tries its files one by one to name the first unreadable one. */

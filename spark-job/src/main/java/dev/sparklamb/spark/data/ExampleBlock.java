@@ -10,8 +10,12 @@ import java.io.Serializable;
  * <p>A token block ({@link #ofTokens}) holds token sequences instead: {@code count x L} token ids as ints and each
  * sequence's real length; its {@link #featureCount()} is L, and it has no float features and no labels (the
  * masked-language-model labels are drawn per step from the tokens).
+ *
+ * <p>A disk block ({@link #onDisk}, {@code spark-lamb.data.cache = disk}) keeps only ids and labels (or lengths) in the
+ * heap; its features or token ids are in a file ({@link DiskRows}) read row by row. Spark closes a cached block when it
+ * drops it ({@link #close()}), which deletes that file.
  */
-public final class ExampleBlock implements Serializable {
+public final class ExampleBlock implements Serializable, AutoCloseable {
 
     private static final long serialVersionUID = 1L;
 
@@ -30,6 +34,8 @@ public final class ExampleBlock implements Serializable {
     private int sequenceLength;
     private int[] stepLabels;
     private byte[] stepMask;
+    /** Disk blocks only (else null): the rows' features or token ids. */
+    private final DiskRows disk;
     /** This block's rows in the order of the epoch last asked for; rebuilt after deserialization or for a new epoch. */
     private transient volatile EpochOrder order;
 
@@ -45,6 +51,7 @@ public final class ExampleBlock implements Serializable {
         this.labels = labels;
         this.tokens = null;
         this.lengths = null;
+        this.disk = null;
     }
 
     private ExampleBlock(int partition, int sequenceLength, long[] ids, int[] tokens, int[] lengths) {
@@ -59,6 +66,26 @@ public final class ExampleBlock implements Serializable {
         this.labels = new int[0];
         this.tokens = tokens;
         this.lengths = lengths;
+        this.disk = null;
+    }
+
+    private ExampleBlock(int partition, long[] ids, int[] labelsOrLengths, DiskRows disk, int width) {
+        if (labelsOrLengths.length != ids.length) {
+            throw new IllegalArgumentException("inconsistent disk block: " + ids.length + " ids, " + labelsOrLengths.length + " labels");
+        }
+        this.partition = partition;
+        this.featureCount = width;
+        this.ids = ids;
+        this.features = new float[0];
+        this.labels = disk.isTokens() ? new int[0] : labelsOrLengths;
+        this.tokens = null;
+        this.lengths = disk.isTokens() ? labelsOrLengths : null;
+        this.disk = disk;
+    }
+
+    /** A block whose rows are in {@code disk}: labels for features, real lengths for token ids. */
+    static ExampleBlock onDisk(int partition, int width, long[] ids, int[] labelsOrLengths, DiskRows disk) {
+        return new ExampleBlock(partition, ids, labelsOrLengths, disk, width);
     }
 
     /** A block of token sequences: {@code ids.length x sequenceLength} token ids (row-major) and each one's real length. */
@@ -106,12 +133,53 @@ public final class ExampleBlock implements Serializable {
 
     /** Whether this block holds token sequences ({@link #ofTokens}). */
     public boolean isTokens() {
-        return tokens != null;
+        return tokens != null || disk != null && disk.isTokens();
     }
 
-    /** Token blocks: the token ids of every row, row-major ({@code size() x featureCount()}); not a copy, do not change it. */
+    /**
+     * In-memory token blocks: the token ids of every row, row-major ({@code size() x featureCount()}); not a copy, do
+     * not change it. Use {@link #tokenRow}, which every kind of token block has.
+     */
     public int[] tokens() {
+        if (tokens == null) {
+            throw new IllegalStateException("not an in-memory token block");
+        }
         return tokens;
+    }
+
+    /** Token blocks: copies the token ids of {@code row} into {@code dst[0 .. featureCount())}. */
+    public void tokenRow(int row, int[] dst) {
+        if (disk != null) {
+            disk.tokens(row, dst);
+        } else {
+            System.arraycopy(tokens(), row * featureCount, dst, 0, featureCount);
+        }
+    }
+
+    /**
+     * False for a disk block whose file another executor wrote (Spark fetched the cached block from there): its rows
+     * must be read again on this executor. In-memory blocks are always local.
+     */
+    public boolean isLocal() {
+        return disk == null || disk.isLocal();
+    }
+
+    /** How the rows are stored, for logs: {@code "memory"} or the disk encoding and file size. */
+    public String storage() {
+        return disk == null ? "memory" : "disk " + disk.encoding().name().toLowerCase(java.util.Locale.ROOT) + ", " + disk.bytes() + " bytes";
+    }
+
+    /** Disk blocks: their file (else null). */
+    DiskRows diskRows() {
+        return disk;
+    }
+
+    /** Deletes a disk block's file if this object wrote it; nothing for in-memory blocks. */
+    @Override
+    public void close() {
+        if (disk != null) {
+            disk.close();
+        }
     }
 
     /** Token blocks: the real length (tokens before the padding) of {@code row}. */
@@ -151,6 +219,10 @@ public final class ExampleBlock implements Serializable {
 
     /** Copies the features of {@code rows[from .. from+count)} into {@code dst}, row-major. */
     public void gatherFeatures(int[] rows, int from, int count, float[] dst) {
+        if (disk != null) {
+            disk.gatherFeatures(rows, from, count, dst);
+            return;
+        }
         if (featureCount >= 64) {
             for (int i = 0; i < count; i++) {
                 System.arraycopy(features, rows[from + i] * featureCount, dst, i * featureCount, featureCount);

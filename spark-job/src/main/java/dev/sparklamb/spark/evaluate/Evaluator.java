@@ -73,14 +73,15 @@ public final class Evaluator {
             SequenceBatch b = SequenceBatch.of(block, rows, from, count, masking, TokenMasking.HELD_OUT);
             float[] out = replica.output(b.features(), b.featureMask()).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [mb, V, L]
             float[] labelMask = b.labelMask().dup('c').data().asFloat();
-            int[] all = block.tokens();
+            int[] ids = new int[length];
             for (int i = 0; i < count; i++) {
                 int row = rows[from + i];
+                block.tokenRow(row, ids);
                 for (int p = 0; p < length; p++) {
                     if (labelMask[i * length + p] == 0f) {
                         continue;
                     }
-                    int truth = all[row * length + p];
+                    int truth = ids[p];
                     int best = 0;
                     float bestP = Float.NEGATIVE_INFINITY;
                     for (int v = 0; v < vocabulary; v++) {

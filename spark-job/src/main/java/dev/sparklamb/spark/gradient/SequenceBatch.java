@@ -61,20 +61,21 @@ public record SequenceBatch(INDArray features, INDArray featureMask, INDArray la
         float[] labelMask = new float[count * length];
         float[] y = new float[Math.multiplyExact(Math.multiplyExact(count, vocabulary), length)];
         int[] positions = new int[length];
-        int[] tokens = block.tokens();
+        int[] tokens = new int[length];
         long masked = 0;
         long real = 0;
         for (int i = 0; i < count; i++) {
             int row = rows[from + i];
             int n = block.length(row);
-            int k = masking.mask(epochKey, block.id(row), tokens, row * length, length, n, x, i * length, positions);
+            block.tokenRow(row, tokens);
+            int k = masking.mask(epochKey, block.id(row), tokens, 0, length, n, x, i * length, positions);
             for (int p = 0; p < n; p++) {
                 featureMask[i * length + p] = 1f;
             }
             for (int c = 0; c < k; c++) {
                 int p = positions[c];
                 labelMask[i * length + p] = 1f;
-                y[(i * vocabulary + tokens[row * length + p]) * length + p] = 1f; // C order [mb, V, L]
+                y[(i * vocabulary + tokens[p]) * length + p] = 1f; // C order [mb, V, L]
             }
             masked += k;
             real += n;

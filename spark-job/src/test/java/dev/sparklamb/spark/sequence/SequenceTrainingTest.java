@@ -149,6 +149,22 @@ class SequenceTrainingTest {
         assertThat(Arrays.equals(resumed.parameters(), uninterrupted.parameters())).as("bitwise equal").isTrue();
     }
 
+    /** Token ids cached with {@code spark-lamb.data.cache = disk} train and evaluate bitwise like the in-memory cache. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "P = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3})
+    void diskCacheEqualsMemoryCacheBitwise(int partitions) {
+        Result memory = train(config(partitions, "tree"));
+        Result disk = train(TestSpark.config(tmp.resolve("disk-" + partitions),
+                overridesWith(partitions, "training.eval-every-steps=3", "data.cache=disk")));
+        assertThat(disk.history()).hasSize(6);
+        assertThat(Arrays.equals(disk.parameters(), memory.parameters())).as("bitwise equal parameters").isTrue();
+        for (int i = 0; i < memory.history().size(); i++) {
+            assertThat(disk.history().get(i).loss()).isEqualTo(memory.history().get(i).loss());
+            assertThat(disk.history().get(i).sequence().maskedTokens()).isEqualTo(memory.history().get(i).sequence().maskedTokens());
+            assertThat(disk.history().get(i).testLoss()).isEqualTo(memory.history().get(i).testLoss());
+        }
+    }
+
     String[] overridesWith(int partitions, String... extra) {
         java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("data.format=tokens", "data.tokens.sequence-length=8",
                 "data.train=\"" + trainPath + "\"", "data.test=\"" + testPath + "\"",
