@@ -152,6 +152,7 @@ public final class DatasetReader {
         long s = seed;
         boolean tok = settings.isTokens();
         int d = tok ? settings.tokens().sequenceLength() : featureCount;
+        PartitionCapacity.require(decoded, count, settings.partitions(), p, d, s, what, PartitionCapacity.MAX_VALUES);
         JavaRDD<ExampleBlock> blocks = decoded
                 .mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
                 .partitionBy(new HashPartitioner(p))
