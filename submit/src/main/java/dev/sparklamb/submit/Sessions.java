@@ -24,6 +24,11 @@ final class Sessions {
         // Kryo serializes a task result into one buffer: a gradient of more than 16M parameters (64 MB, Spark's default
         // limit) would fail with "Buffer overflow"; 1 GB allows 268M parameters per task result.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // Every step broadcasts the parameters and returns gradients: Kryo's unsafe streams copy float arrays in bulk
+        // instead of value by value, and float32 parameters do not compress, so compressing their broadcast only costs
+        // time on the driver and every executor (docs/benchmarks.md, "Step latency across executor JVMs").
+        conf.setIfMissing("spark.kryo.unsafe", "true");
+        conf.setIfMissing("spark.broadcast.compress", "false");
         if (conf.get("spark.master").startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
