@@ -11,7 +11,11 @@ final class Sessions {
     }
 
     static SparkSession create(SparkSettings settings) {
-        SparkConf conf = new SparkConf(true);
+        return SparkSession.builder().config(configure(new SparkConf(true), settings)).getOrCreate();
+    }
+
+    /** Adds the CLI's settings to {@code conf} (spark-submit's properties and -D system properties), keeping every value already set. */
+    static SparkConf configure(SparkConf conf, SparkSettings settings) {
         if (!conf.contains("spark.master")) {
             conf.setMaster(settings.master());
         }
@@ -34,6 +38,6 @@ final class Sessions {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             conf.setIfMissing("spark.ui.enabled", "false");
         }
-        return SparkSession.builder().config(conf).getOrCreate();
+        return conf;
     }
 }
