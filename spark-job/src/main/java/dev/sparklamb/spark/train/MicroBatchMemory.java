@@ -103,20 +103,25 @@ final class MicroBatchMemory {
 
     /** Refuses a micro-batch that cannot fit, naming the settings to change. */
     static void require(Need need, Executor executor, int microBatch) {
+        require(need, executor, microBatch, "spark-lamb.training.micro-batch");
+    }
+
+    /** As above, for the micro-batch set by {@code key} (a later stage's {@code next-stages[i].micro-batch}). */
+    static void require(Need need, Executor executor, int microBatch, String key) {
         long offHeap = executor.tasks() * need.offHeap();
         long heap = executor.tasks() * need.heap();
         if (offHeap <= executor.offHeapBytes() && heap <= executor.heapBytes()) {
             return;
         }
         String tasks = executor.tasks() == 1 ? "one task" : executor.tasks() + " tasks at once";
-        throw new ConfigurationException(String.format(Locale.ROOT, "spark-lamb.training.micro-batch = %d: an executor running %s "
+        throw new ConfigurationException(String.format(Locale.ROOT, "%s = %d: an executor running %s "
                         + "needs about %s off the heap (ND4J: %s per task for a training pass%s, plus %s of features and labels) and %s on "
                         + "the heap, but %s%s gives it %s of heap and %s for ND4J (org.bytedeco.javacpp.maxbytes, the heap size "
-                        + "unless set): lower spark-lamb.training.micro-batch (each task accumulates its share's gradient over micro-batches) or raise %s", microBatch, tasks, mb(offHeap), mb(need.network()),
+                        + "unless set): lower %s (each task accumulates its share's gradient over micro-batches) or raise %s", key, microBatch, tasks, mb(offHeap), mb(need.network()),
                 need.networkReported() ? " from DL4J's memory report" : " (parameters and gradients only: DL4J could not report the "
                         + "activations, " + need.reportProblem() + ")", mb(4 * need.batchValues()), mb(heap), executor.memoryKey(),
                 executor.memoryValue().isEmpty() ? " (local mode: the tasks run in the driver's JVM)" : " = " + executor.memoryValue(),
-                mb(executor.heapBytes()), mb(executor.offHeapBytes()), executor.memoryKey()));
+                mb(executor.heapBytes()), mb(executor.offHeapBytes()), key, executor.memoryKey()));
     }
 
     private static String mb(long bytes) {

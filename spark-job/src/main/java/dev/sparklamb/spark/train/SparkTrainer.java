@@ -189,9 +189,11 @@ public final class SparkTrainer {
         List<int[]> passes = new java.util.ArrayList<>(); // {micro-batch, sequence length}
         passes.add(new int[] {config.training().microBatch(), config.data().tokens().sequenceLength()});
         config.training().nextStages().forEach(st -> passes.add(new int[] {st.microBatch(), st.sequenceLength()}));
-        for (int[] p : passes) {
+        for (int i = 0; i < passes.size(); i++) {
+            int[] p = passes.get(i);
             MicroBatchMemory.require(MicroBatchMemory.need(driverModel, org.deeplearning4j.nn.conf.inputs.InputType.recurrent(1, p[1]), p[0],
-                    p[1], (long) classes * p[1]), executor, p[0]);
+                    p[1], (long) classes * p[1]), executor, p[0],
+                    i == 0 ? "spark-lamb.training.micro-batch" : "spark-lamb.training.next-stages[" + (i - 1) + "].micro-batch");
         }
     }
 
