@@ -19,8 +19,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -103,6 +107,7 @@ public final class BadInputCases {
         all.addAll(dataPathCases());
         all.addAll(dataCases());
         all.addAll(csvCases());
+        all.addAll(scaleCases());
         return all.stream();
     }
 
@@ -391,6 +396,34 @@ public final class BadInputCases {
                     Path test = parquet(f, dir.resolve("bad-test.parquet"), TestFiles.withLabel(TestFiles.head(f.data(), 100), 2, 99));
                     return train(f.trainParquet(), "spark-lamb.data.test=\"" + test.toUri() + "\"");
                 }));
+    }
+
+    /**
+     * A network whose activations are large and parameters small: 1x1 convolution to {@code channels} channels on the 8x8
+     * input, average pooling, 10 classes. One example's activations are 64 x channels floats.
+     */
+    public static String wideConvolutionJson(int channels) {
+        return new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).updater(new NoOp()).list()
+                .layer(new ConvolutionLayer.Builder(1, 1).nOut(channels).activation(Activation.RELU).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1)).build().toJson();
+    }
+
+    /** Settings that do not fit the data or the executors (issue #17, "Bad input"). */
+    static List<Case> scaleCases() {
+        return List.of(
+                keys("scale: more partitions than examples (data.partitions = 201, 200 examples)", CONFIG,
+                        List.of("spark-lamb.data.partitions = 201", "larger than the 200 examples", "at most 200"),
+                        "spark-lamb.data.partitions = 201"),
+                // 400,000 channels: 64 x 400,000 floats of activations per example, ~6.5 GB per micro-batch of 64 before
+                // gradients, in each of local[2]'s two tasks: more than any test JVM's heap (and ND4J's default off-heap limit).
+                row("scale: a micro-batch larger than an executor can hold (1x1 convolution to 400,000 channels, micro-batch 64)", CONFIG,
+                        List.of("spark-lamb.training.micro-batch = 64", "spark.driver.memory", "DL4J's memory report"), (f, dir) -> {
+                            Path model = dir.resolve("wide-convolution.json");
+                            Files.writeString(model, wideConvolutionJson(400_000));
+                            return input("spark-lamb.model.config-file = \"" + model.toUri() + "\"", "spark-lamb.training.micro-batch = 64");
+                        }));
     }
 
     static List<Case> csvCases() {

@@ -178,6 +178,9 @@ public final class DatasetReader {
             throw new dev.sparklamb.spark.config.ConfigurationException("spark-lamb.data.cache = disk "
                     + "does not hold labelled sequences with masks (the DL4J drop-in's sequence DataSets); use data.cache = memory");
         }
+        if (!disk) { // a disk cache has long offsets: no per-partition limit
+            PartitionCapacity.require(decoded, count, settings.partitions(), p, d, s, what, PartitionCapacity.MAX_VALUES);
+        }
         // disk: the rows go to their partitions sorted by id through Spark's shuffle (whose sort spills to disk)
         JavaPairRDD<Long, DecodedRow> sorted = disk
                 ? decoded.mapToPair(r -> new Tuple2<>(r.id(), r)).repartitionAndSortWithinPartitions(new ExamplePartitioner(p, s))

@@ -102,6 +102,11 @@ public final class GradientPart implements Serializable {
         return new GradientPart(newIndex, newGradient, newStatistics, lossSum, examples, lossCount, tokens, computeNanos, loadNanos);
     }
 
+    /** The same part with {@code nanos} more parameter-loading time (e.g. the broadcast's fetch before the replica loads it). */
+    public GradientPart plusLoad(long nanos) {
+        return new GradientPart(index, gradient, statistics, lossSum, examples, lossCount, tokens, computeNanos, loadNanos + nanos);
+    }
+
     public long computeNanos() {
         return computeNanos;
     }

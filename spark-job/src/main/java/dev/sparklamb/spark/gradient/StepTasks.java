@@ -57,8 +57,12 @@ public final class StepTasks implements Serializable {
     }
 
     public JavaRDD<GradientPart> gradients(JavaRDD<ExampleBlock> blocks, Broadcast<float[]> parameters, BatchPlan plan, long step) {
-        return blocks.mapPartitionsWithIndex((index, it) ->
-                List.of(gradient(index, firstOrEmpty(index, it), parameters.value(), plan, step)).iterator(), true);
+        return blocks.mapPartitionsWithIndex((index, it) -> {
+            long start = System.nanoTime();
+            float[] current = parameters.value(); // the broadcast's fetch (once per executor and step) counts as loading
+            long fetched = System.nanoTime() - start;
+            return List.of(gradient(index, firstOrEmpty(index, it), current, plan, step).plusLoad(fetched)).iterator();
+        }, true);
     }
 
     public static ExampleBlock firstOrEmpty(int index, java.util.Iterator<ExampleBlock> it) {

@@ -147,6 +147,7 @@ public final class SparkTrainer {
         } else {
             ModelFactory.requireFits(driverModel, config.model(), spec.name());
         }
+        requireMicroBatchFits(driverModel);
         float[] initial = config.model().initFrom().isEmpty() ? driverModel.parameters()
                 : InitialParameters.fromModelZip(config.model().initFrom(), roles.full(), hadoop);
         DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(), config.seed());
@@ -154,6 +155,7 @@ public final class SparkTrainer {
         Optional<CachedExamples> test = Optional.empty();
         List<CachedExamples[]> later = new java.util.ArrayList<>();
         try {
+            TrainingLoop.requireEnoughExamples(train, config.data().partitions()); // before the test data is read
             test = Optional.ofNullable(loadTest).map(f -> f.apply(reader));
             List<dev.sparklamb.spark.config.StageSettings> next = config.training().nextStages();
             for (int i = 0; i < next.size(); i++) { // every stage's data checked before anything is trained
@@ -170,6 +172,28 @@ public final class SparkTrainer {
             train.release();
             test.ifPresent(CachedExamples::release);
             later.forEach(d -> java.util.Arrays.stream(d).filter(java.util.Objects::nonNull).forEach(CachedExamples::release));
+        }
+    }
+
+    /** Every stage's micro-batch must fit in an executor ({@link MicroBatchMemory}). */
+    private void requireMicroBatchFits(Replica driverModel) {
+        int partitions = config.data().partitions() > 0 ? config.data().partitions() : spark.sparkContext().defaultParallelism();
+        MicroBatchMemory.Executor executor = MicroBatchMemory.executor(spark.sparkContext().getConf(), partitions);
+        int classes = config.model().classes();
+        if (!config.data().isTokens()) {
+            int inputs = config.model().inputSize();
+            MicroBatchMemory.require(MicroBatchMemory.need(driverModel, org.deeplearning4j.nn.conf.inputs.InputType.feedForward(inputs),
+                    config.training().microBatch(), inputs, classes), executor, config.training().microBatch());
+            return;
+        }
+        List<int[]> passes = new java.util.ArrayList<>(); // {micro-batch, sequence length}
+        passes.add(new int[] {config.training().microBatch(), config.data().tokens().sequenceLength()});
+        config.training().nextStages().forEach(st -> passes.add(new int[] {st.microBatch(), st.sequenceLength()}));
+        for (int i = 0; i < passes.size(); i++) {
+            int[] p = passes.get(i);
+            MicroBatchMemory.require(MicroBatchMemory.need(driverModel, org.deeplearning4j.nn.conf.inputs.InputType.recurrent(1, p[1]), p[0],
+                    p[1], (long) classes * p[1]), executor, p[0],
+                    i == 0 ? "spark-lamb.training.micro-batch" : "spark-lamb.training.next-stages[" + (i - 1) + "].micro-batch");
         }
     }
 

@@ -107,8 +107,23 @@ public final class TrainingLoop {
         return tasks.roles();
     }
 
+    /**
+     * Refuses training data with fewer examples than partitions (each partition is a model replica).
+     *
+     * @param configured {@code spark-lamb.data.partitions} as configured (0: Spark's default parallelism), for the message
+     */
+    public static void requireEnoughExamples(CachedExamples train, int configured) {
+        if (train.partitions() > train.count()) {
+            throw new ConfigurationException("spark-lamb.data.partitions = " + configured
+                    + (configured == 0 ? " (Spark's default parallelism, " + train.partitions() + ")" : "") + " is larger than the "
+                    + train.count() + " examples of " + train.description() + ": each partition is a model replica that needs examples; "
+                    + "set spark-lamb.data.partitions to at most " + train.count());
+        }
+    }
+
     public BatchPlan plan(CachedExamples train) {
         TrainingSettings t = config.training();
+        requireEnoughExamples(train, config.data().partitions());
         try {
             return new BatchPlan(train.count(), t.globalBatch(), t.epochs(), t.maxSteps(), config.seed());
         } catch (IllegalArgumentException e) {

@@ -51,26 +51,32 @@ public final class AllReduceBench {
         rows.add("| parameters | N | all-reduce | step ms (median) | step / tree | jobs / stages per step | driver in KB | driver out KB "
                 + "| max executor in MB | max executor out MB | ring bound MB | max executor / bound |");
         rows.add("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        // BENCH_COMPARE (bench/allreduce.sh): Spark settings "k=v,k=v" of a second session; rounds alternate the bench's own
+        // session ("before") and one with these settings added ("after"), BENCH_ROUNDS times, for a before/after comparison
+        // under the same machine load.
+        String compare = System.getProperty("sparklamb.bench.compare", "");
+        int rounds = compare.isBlank() ? 1 : Integer.parseInt(System.getProperty("sparklamb.bench.rounds", "2"));
+        List<String> variants = compare.isBlank() ? List.of("") : List.of("", compare);
+        for (int round = 1; round <= rounds; round++)
+        for (String variant : variants)
         for (int n : executors) {
-            SparkSession spark = SparkSession.builder().master("local-cluster[" + n + ",1," + memory + "]")
-                    .appName("spark-lamb all-reduce bench")
-                    .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-                    .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .config("spark.kryoserializer.buffer.max", "1g")
-                    // local-cluster gives each worker `memory` MB, but executors still default to 1 GB of heap.
-                    .config("spark.executor.memory", memory + "m")
-                    .config("spark.task.maxDirectResultSize", "64m")
+            String label = compare.isBlank() ? "" : (variant.isEmpty() ? "before" : "after") + " round " + round;
+            SparkSession.Builder builder = localCluster(n, memory, "spark-lamb all-reduce bench")
                     .config("spark.driver.maxResultSize", "6g")
                     // Executors on one machine would read each other's shuffle files from disk; on a real cluster
                     // (one executor per host) those bytes cross the network. Count them as such.
-                    .config("spark.shuffle.readHostLocalDisk", "false")
-                    .config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
-                            + " -Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""))
-                    .getOrCreate();
+                    .config("spark.shuffle.readHostLocalDisk", "false");
+            for (String kv : variant.isEmpty() ? new String[0] : variant.split(",")) {
+                builder.config(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+            SparkSession spark = builder.getOrCreate();
+            if (!label.isEmpty()) {
+                System.out.println("VARIANT " + label + ": " + (variant.isEmpty() ? "the bench's settings" : variant));
+            }
             try {
                 for (int width : widths) {
                     for (String row : runModes(spark, n, width, steps)) {
+                        row = label.isEmpty() ? row : row + " " + label;
                         rows.add(row);
                         System.out.println(row);
                     }
@@ -95,6 +101,11 @@ public final class AllReduceBench {
         MODES.put("tree", List.of("training.all-reduce=tree"));
         MODES.put("sharded", List.of("training.all-reduce=sharded"));
         MODES.put("sharded-2-jobs", List.of("training.all-reduce=sharded", "optimizer.max-gradient-norm=1e-20"));
+        // BENCH_MODES (bench/allreduce.sh) keeps only the modes named, e.g. tree,sharded
+        String only = System.getProperty("sparklamb.bench.modes", "");
+        if (!only.isBlank()) {
+            MODES.keySet().retainAll(List.of(only.split(",")));
+        }
     }
 
     /** One mode's engine and what its steps measured. */
@@ -105,6 +116,7 @@ public final class AllReduceBench {
         StepEngine engine;
         final List<double[]> steps = new ArrayList<>(); // {step ms, driver in, driver out, max executor in, max executor out}
         final List<Communication> communication = new ArrayList<>();
+        final List<double[]> latency = new ArrayList<>(); // LATENCY_COLUMNS, one-job steps only
 
         Run(String mode) {
             this.mode = mode;
@@ -120,7 +132,7 @@ public final class AllReduceBench {
         List<Run> runs = new ArrayList<>();
         CachedExamples data = null;
         long params = 0;
-        try (StepCounter counter = new StepCounter(spark.sparkContext())) {
+        try (StepCounter counter = new StepCounter(spark.sparkContext()); StepTimeline timeline = new StepTimeline(spark.sparkContext())) {
             for (Map.Entry<String, List<String>> mode : MODES.entrySet()) {
                 List<String> o = new ArrayList<>(List.of("model.config-file=\"" + model.toUri() + "\"", "data.partitions=" + n,
                         "training.global-batch=" + batch, "training.micro-batch=8", "training.epochs=1000", "training.max-steps=" + steps,
@@ -132,6 +144,9 @@ public final class AllReduceBench {
                     DatasetReader reader = new DatasetReader(spark, config.data(), config.model().inputSize(), config.model().classes(),
                             config.seed());
                     data = reader.fromDataFrame(TestSpark.synthetic(Math.max(64, 2 * batch), 28, 3).frame(spark), "bench data");
+                    // what every stage's task binary carries besides its closure: the cached blocks' lineage
+                    System.out.printf("LINEAGE of the cached blocks: %,d bytes (Java serialization)%n", spark.sparkContext().env().closureSerializer()
+                            .newInstance().serialize(data.blocks().rdd(), scala.reflect.ClassTag$.MODULE$.apply(Object.class)).remaining());
                 }
                 Run r = new Run(mode.getKey());
                 r.loop = new TrainingLoop(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, spec);
@@ -149,6 +164,8 @@ public final class AllReduceBench {
                 for (int j = 0; j < runs.size(); j++) {
                     Run r = runs.get((j + step) % runs.size());
                     counter.clear();
+                    timeline.clear();
+                    long epochMinusNanos = System.currentTimeMillis() - System.nanoTime() / 1_000_000;
                     StepOutcome o = r.engine.step(step, r.plan);
                     Communication c = o.communication();
                     r.steps.add(new double[] {(o.updated() - o.start()) / 1e6, c.driverInBytes(), c.driverOutBytes(), c.maxExecutorIn(),
@@ -161,6 +178,17 @@ public final class AllReduceBench {
                             (o.reduced() - o.distributed()) / 1e6, o.sum().loadNanos() / 1e6, o.sum().computeNanos() / 1e6, (o.updated() - o.reduced()) / 1e6, o.wasSkipped() ? "skipped" : "applied",
                             jobs[0], jobs[1]);
                     System.out.printf("STAGES %s step %d: %s%n", r.mode, step + 1, counter.stageTimes(step));
+                    System.out.printf("LATENCY %s step %d: %s%n", r.mode, step + 1, latency(timeline.jobs(step), o, epochMinusNanos, r));
+                }
+            }
+            for (Run r : runs) {
+                if (r.latency.size() > 1) {
+                    List<double[]> measured = r.latency.subList(1, r.latency.size());
+                    StringBuilder b = new StringBuilder("BREAKDOWN " + r.mode + " N=" + n + " params=" + params + " (median ms of steps 2-" + steps + "):");
+                    for (int k = 0; k < LATENCY_COLUMNS.length; k++) {
+                        b.append(String.format(" %s %.1f;", LATENCY_COLUMNS[k], median(measured, k)));
+                    }
+                    System.out.println(b);
                 }
             }
             List<String> rows = new ArrayList<>();
@@ -188,6 +216,69 @@ public final class AllReduceBench {
                 data.release();
             }
         }
+    }
+
+    /**
+     * A step's time line in ms from its start: the driver's broadcast, then per job its start, per stage the first task
+     * launch and the last finish with the slowest task's executor times (deserialize incl. the task binary's broadcast
+     * fetch, run, result serialization, GC) and the largest scheduler delay (launch message, result transfer and
+     * deserialization on the driver), the job's end, and the driver's remainder. For the last task of a one-job step it
+     * also records {@link Run#latency} columns: distribute, job start to first launch, deserialize, run minus load and
+     * compute (parameter broadcast fetch, batch selection), load, compute, result serialization, scheduler delay, last
+     * finish to job end, job end to reduced, update.
+     */
+    static String latency(List<StepTimeline.Job> jobs, StepOutcome o, long epochMinusNanos, Run r) {
+        long t0 = o.start() / 1_000_000 + epochMinusNanos;
+        StringBuilder b = new StringBuilder(String.format("distribute %d", (o.distributed() - o.start()) / 1_000_000));
+        for (StepTimeline.Job j : jobs) {
+            b.append(String.format(" | job +%d", j.start - t0));
+            Map<Integer, List<StepTimeline.Task>> stages = new java.util.TreeMap<>();
+            j.tasks.forEach(t -> stages.computeIfAbsent(t.stage(), k -> new ArrayList<>()).add(t));
+            for (Map.Entry<Integer, List<StepTimeline.Task>> st : stages.entrySet()) {
+                List<StepTimeline.Task> ts = st.getValue();
+                StepTimeline.Task last = ts.stream().max(java.util.Comparator.comparingLong(StepTimeline.Task::finish)).orElseThrow();
+                long firstLaunch = ts.stream().mapToLong(StepTimeline.Task::launch).min().orElseThrow();
+                b.append(String.format(" [stage %d: launch +%d, last task %s: deser %d run %d ser %d gc %d delay %d, finish +%d; max delay %d]", st.getKey(),
+                        firstLaunch - t0, last.executor(), last.deserialize(), last.run(), last.serialize(), last.gc(), last.schedulerDelay(),
+                        last.finish() - t0, ts.stream().mapToLong(StepTimeline.Task::schedulerDelay).max().orElseThrow()));
+            }
+            b.append(String.format(" end +%d", j.end - t0));
+        }
+        long reduced = (o.reduced() - o.start()) / 1_000_000;
+        b.append(String.format(" | reduced +%d, updated +%d", reduced, (o.updated() - o.start()) / 1_000_000));
+        if (jobs.size() == 1 && !jobs.get(0).tasks.isEmpty()) {
+            StepTimeline.Job j = jobs.get(0);
+            StepTimeline.Task last = j.tasks.stream().max(java.util.Comparator.comparingLong(StepTimeline.Task::finish)).orElseThrow();
+            long firstLaunch = j.tasks.stream().mapToLong(StepTimeline.Task::launch).min().orElseThrow();
+            double load = o.sum().loadNanos() / 1e6;
+            double compute = o.sum().computeNanos() / 1e6;
+            r.latency.add(new double[] {(o.distributed() - o.start()) / 1e6, firstLaunch - j.start, last.deserialize(),
+                last.run() - load - compute, load, compute, last.serialize(), last.schedulerDelay(), j.end - last.finish(),
+                reduced - (j.end - t0), (o.updated() - o.reduced()) / 1e6, (o.updated() - o.start()) / 1e6 - compute});
+        }
+        return b.toString();
+    }
+
+    /** The columns of {@link Run#latency}. */
+    static final String[] LATENCY_COLUMNS = {"distribute", "job start to launch", "task deserialize", "run - load - compute", "load",
+        "compute", "result serialize", "scheduler delay", "last finish to job end", "job end to reduced", "update", "step - compute"};
+
+    /**
+     * The benches' {@code local-cluster[n,1,memory]} session settings: bound to 127.0.0.1, no UI, Kryo with room for large
+     * results, executors with {@code memory} MB of heap, direct task results up to 64 MB (as the CLI sets), the Java 17
+     * flags and the log configuration on the executors.
+     */
+    static SparkSession.Builder localCluster(int n, int memory, String name) {
+        return SparkSession.builder().master("local-cluster[" + n + ",1," + memory + "]").appName(name)
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .config("spark.kryoserializer.buffer.max", "1g")
+                // local-cluster gives each worker `memory` MB, but executors still default to 1 GB of heap.
+                .config("spark.executor.memory", memory + "m")
+                .config("spark.task.maxDirectResultSize", "64m")
+                .config("spark.executor.extraJavaOptions", System.getProperty("sparklamb.java17.flags", "")
+                        + " -Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""));
     }
 
     static MultiLayerConfiguration mlp(int in, int hidden, int out) {
