@@ -158,8 +158,11 @@ import() {
 }
 
 collect() {
+  local n; n=$(python3 -c "import json; print(json.load(open('$data/text-import.json'))['outputs'][0]['sequences'])")
+  python3 bench/bert_study_collect.py "$results" "$n"
+  # XChart from the build's Maven repository, as the image sweep's plots (SweepPlots)
   java -Djava.awt.headless=true -cp "$(find ~/.m2/repository/org/knowm/xchart/xchart -name 'xchart-*.jar' | head -1)" \
-    bench/BertStudyReport.java "$results" docs/plots
+    bench/BertStudyPlots.java "$results" docs/plots
 }
 
 mkdir -p "$runs" "$results"
