@@ -103,12 +103,12 @@ public final class BertStudyPlots {
         return out;
     }
 
+    /** Writes the PNG; a chart without data (no run of that kind finished yet) writes nothing. */
     private static void save(XYChart chart, Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        if (chart.getSeriesMap().isEmpty()) {
-            Files.deleteIfExists(file);
-            return;
+        if (!chart.getSeriesMap().isEmpty()) {
+            Files.createDirectories(file.getParent());
+            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            System.out.println("wrote " + file);
         }
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 }
