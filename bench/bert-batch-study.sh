@@ -57,10 +57,18 @@ run() {
     "$@" > "$runs/$name.log" 2>&1 || rc=$?
   t1=$(date +%s.%N)
   cp "$runs/$name.log" "$results/$name/console.log"
-  printf '{"name":"%s","optimizer":"%s","globalBatch":%s,"baseLearningRate":%s,"steps":%s,"wallSeconds":%.1f,"loadAverageAtStart":"%s","exitCode":%s,"commit":"%s","command":"%s"}\n' \
-    "$name" "$opt" "$batch" "$lr" "$steps" "$(echo "$t1 - $t0" | bc)" "$load" "$rc" "$(git rev-parse --short HEAD)" \
-    "bin/spark-lamb train -c $conf -o $runs/$name --set spark-lamb.optimizer.name=$opt --set spark-lamb.optimizer.learning-rate.base=$lr --set spark-lamb.training.global-batch=$batch --set spark-lamb.training.micro-batch=$micro --set spark-lamb.training.max-steps=$steps --set spark-lamb.training.eval-every-steps=$every $(printf '%q ' "$@" | sed 's/"/\\"/g')" \
-    > "$results/$name/run.json"
+  python3 - "$name" "$opt" "$batch" "$lr" "$steps" "$(echo "$t1 - $t0" | bc)" "$load" "$rc" "$(git rev-parse --short HEAD)" \
+    bin/spark-lamb train -c "$conf" -o "$runs/$name" \
+    --set spark-lamb.optimizer.name="$opt" --set spark-lamb.optimizer.learning-rate.base="$lr" \
+    --set spark-lamb.training.global-batch="$batch" --set spark-lamb.training.micro-batch="$micro" \
+    --set spark-lamb.training.max-steps="$steps" --set spark-lamb.training.eval-every-steps="$every" "$@" \
+    > "$results/$name/run.json" <<'EOF'
+import json, shlex, sys
+a = sys.argv[1:]
+print(json.dumps({"name": a[0], "optimizer": a[1], "globalBatch": int(a[2]), "baseLearningRate": float(a[3]),
+                  "steps": int(a[4]), "wallSeconds": round(float(a[5]), 1), "loadAverageAtStart": a[6],
+                  "exitCode": int(a[7]), "commit": a[8], "command": "OMP_NUM_THREADS=1 " + shlex.join(a[9:])}))
+EOF
   if [ -f "$runs/$name/summary.json" ]; then cp "$runs/$name/summary.json" "$results/$name/"; fi
   if [ -f "$runs/$name/metrics.jsonl" ]; then
     python3 - "$runs/$name/metrics.jsonl" "$results/$name/metrics-trimmed.jsonl" <<'EOF'

@@ -10,6 +10,7 @@ the Markdown tables of docs/results.md. Standard library only.
 import csv
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -21,7 +22,13 @@ def load(path):
     if not os.path.isfile(path):
         return None
     with open(path) as f:
-        return json.load(f)
+        text = f.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        # run.json of the first script version: its "command" (the last field) was shell-quoted, not JSON-escaped
+        fixed = re.sub(r',"command":".*"}\s*$', "}", text, flags=re.S)
+        return json.loads(fixed)
 
 
 def main():
