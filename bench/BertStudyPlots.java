@@ -50,7 +50,7 @@ public final class BertStudyPlots {
                 "epochs (token positions over those of the length-16 training set)", "held-out MLM loss per masked token");
         Map<String, List<Map<String, String>>> byRun = new LinkedHashMap<>();
         for (Map<String, String> c : curves) {
-            if (!c.get("name").startsWith("grid-") && "0".equals(c.get("stage"))) {
+            if (!c.get("name").contains("grid-") && "0".equals(c.get("stage"))) {
                 byRun.computeIfAbsent(c.get("name"), k -> new ArrayList<>()).add(c);
             }
         }
@@ -64,7 +64,7 @@ public final class BertStudyPlots {
         grid.getStyler().setXAxisLogarithmic(true);
         for (String opt : List.of("lamb", "adamw")) {
             List<Map<String, String>> line = runs.stream()
-                    .filter(r -> r.get("name").startsWith("grid-" + opt + "-") && !r.get("heldout_loss").isEmpty())
+                    .filter(r -> r.get("name").matches("(try-)?grid-" + opt + "-.*") && !r.get("heldout_loss").isEmpty())
                     .sorted(Comparator.comparingDouble(r -> Double.parseDouble(r.get("base_lr_at_256")))).toList();
             if (!line.isEmpty()) {
                 grid.addSeries(opt.toUpperCase(Locale.ROOT), col(line, "base_lr_at_256"), col(line, "heldout_loss"))

@@ -9,6 +9,7 @@
 #   bench/bert-batch-study.sh main            LAMB and AdamW at 256, 4K, 1K (full budget), rate from the grid
 #   bench/bert-batch-study.sh two-stage       two-stage LAMB at 4K (+ held-out evaluation of both 4K LAMB models on L=32)
 #   bench/bert-batch-study.sh all             import, grid, main, two-stage, collect
+#   bench/bert-batch-study.sh tries           diagnostics after the study (see tries() below), as time allows
 #   bench/bert-batch-study.sh collect         bench/results/bert-study/{runs.csv,curves.csv} and docs/plots/bert-study-*.png
 #
 # Each run writes to runs/bert-study/NAME (git-ignored); its summary.json, the console log and a trimmed metrics file
@@ -158,6 +159,18 @@ two_stage() {
   done
 }
 
+# Diagnostics after the study, not part of its comparison (names start with "try-"; the grid choice above never
+# reads them): the grid grown once more at its end, LAMB at 4K with half the grid's rate, and LAMB at 4K with twice
+# the steps (twice the budget).
+tries() {
+  local lamb_lr adamw_lr
+  lamb_lr=$(best_lr grid-lamb-b256-lr); adamw_lr=$(best_lr grid-adamw-b256-lr)
+  run "try-grid-lamb-b256-lr$(python3 -c "print(repr($lamb_lr*2))")" lamb 256 "$(python3 -c "print(repr($lamb_lr*2))")" $grid_steps 0
+  run "try-grid-adamw-b256-lr$(python3 -c "print(repr($adamw_lr*2))")" adamw 256 "$(python3 -c "print(repr($adamw_lr*2))")" $grid_steps 0
+  run try-lamb-b4096-half-lr lamb 4096 "$(python3 -c "print(repr($lamb_lr/2))")" 200 50
+  run try-lamb-b4096-2x-steps lamb 4096 "$lamb_lr" 400 100 --set spark-lamb.training.epochs=7
+}
+
 import() {
   if [ -f "$data/text-import.json" ]; then log "import: $data exists"; return 0; fi
   submit/fetch-data.sh sotu-raw >/dev/null
@@ -179,8 +192,9 @@ case "${1:-}" in
   grid) grid ;;
   main) main_runs ;;
   two-stage) two_stage ;;
+  tries) tries ;;
   collect) collect ;;
   all) import; grid; main_runs; two_stage; collect ;;
-  *) echo "usage: bench/bert-batch-study.sh import|grid|main|two-stage|collect|all" >&2; exit 2 ;;
+  *) echo "usage: bench/bert-batch-study.sh import|grid|main|two-stage|tries|collect|all" >&2; exit 2 ;;
 esac
 log "finished: $*"
