@@ -32,14 +32,16 @@ public final class BertStudyPlots {
 
         // 1. final held-out MLM loss against global batch, one line per optimizer (the full-budget runs)
         XYChart byBatch = chart("BERT study: final held-out MLM loss at the same token budget (~3.06 epochs)",
-                "global batch, sequences (log scale)", "held-out MLM loss per masked token");
-        byBatch.getStyler().setXAxisLogarithmic(true);
+                "log2(global batch in sequences): 8 = 256, 10 = 1,024, 12 = 4,096", "held-out MLM loss per masked token");
+        byBatch.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        byBatch.getStyler().setXAxisDecimalPattern("0");
         for (String opt : List.of("lamb", "adamw")) {
             List<Map<String, String>> line = runs.stream()
                     .filter(r -> r.get("name").matches(opt + "-b\\d+") && !r.get("heldout_loss").isEmpty())
                     .sorted(Comparator.comparingInt(r -> Integer.parseInt(r.get("global_batch")))).toList();
             if (!line.isEmpty()) {
-                byBatch.addSeries(opt.toUpperCase(Locale.ROOT), col(line, "global_batch"), col(line, "heldout_loss"))
+                double[] log2 = line.stream().mapToDouble(r -> Math.log(Double.parseDouble(r.get("global_batch"))) / Math.log(2)).toArray();
+                byBatch.addSeries(opt.toUpperCase(Locale.ROOT), log2, col(line, "heldout_loss"))
                         .setMarker(SeriesMarkers.CIRCLE);
             }
         }
@@ -48,6 +50,7 @@ public final class BertStudyPlots {
         // 2. held-out MLM loss during training (every evaluation on the length-16 held-out data)
         XYChart curve = chart("BERT study: held-out MLM loss during training",
                 "epochs (token positions over those of the length-16 training set)", "held-out MLM loss per masked token");
+        curve.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
         Map<String, List<Map<String, String>>> byRun = new LinkedHashMap<>();
         for (Map<String, String> c : curves) {
             if (!c.get("name").contains("grid-") && "0".equals(c.get("stage"))) {
@@ -62,6 +65,7 @@ public final class BertStudyPlots {
         XYChart grid = chart("BERT study: learning-rate grid at batch 256 (400 steps, 1/8 of the budget)",
                 "base learning rate (log scale)", "held-out MLM loss per masked token");
         grid.getStyler().setXAxisLogarithmic(true);
+        grid.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
         for (String opt : List.of("lamb", "adamw")) {
             List<Map<String, String>> line = runs.stream()
                     .filter(r -> r.get("name").matches("(try-)?grid-" + opt + "-.*") && !r.get("heldout_loss").isEmpty())
