@@ -4,9 +4,7 @@ import dev.sparklamb.spark.config.DataCache;
 import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DataSettings;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -188,8 +186,8 @@ public final class DatasetReader {
         JavaRDD<ExampleBlock> blocks = disk ? diskBlocks(sorted, d, tok)
                 : decoded.mapToPair(r -> new Tuple2<>(partitionOf(r.id(), s, p), r))
                 .partitionBy(new HashPartitioner(p))
-                .mapPartitionsWithIndex((index, rows) -> List.of(steps > 0 ? sequenceBlock(index, d / steps, steps, rows)
-                        : toBlock(index, d, tok, rows)).iterator(), true);
+                .mapPartitionsWithIndex((index, rows) -> List.of(steps > 0 ? PartitionBlocks.sequences(index, d / steps, steps, rows)
+                        : PartitionBlocks.inMemory(index, d, tok, rows)).iterator(), true);
         blocks.persist(disk ? StorageLevel.MEMORY_ONLY() : StorageLevel.MEMORY_AND_DISK());
         blocks.setName("spark-lamb examples (" + settings.cache() + " cache): " + what);
         List<Tuple2<Integer, String>> stored = blocks.map(b -> new Tuple2<>(b.size(), b.storage())).collect();
@@ -213,23 +211,7 @@ public final class DatasetReader {
      * ids and labels. Each call gives a new RDD over the same shuffle, which runs once.
      */
     private static JavaRDD<ExampleBlock> diskBlocks(JavaPairRDD<Long, DecodedRow> sorted, int width, boolean tokens) {
-        return sorted.mapPartitionsWithIndex((index, rows) -> List.of(writeBlock(index, width, tokens, rows)).iterator(), true);
-    }
-
-    private static ExampleBlock writeBlock(int partition, int width, boolean tokens, java.util.Iterator<Tuple2<Long, DecodedRow>> rows) {
-        IdsAndLabels kept = new IdsAndLabels();
-        try (DiskRows.Writer file = new DiskRows.Writer(width, tokens)) {
-            while (rows.hasNext()) {
-                DecodedRow r = rows.next()._2();
-                kept.add(r.id(), r.label());
-                if (tokens) {
-                    file.addTokens(r.tokenIds());
-                } else {
-                    file.addFeatures(r.features());
-                }
-            }
-            return ExampleBlock.onDisk(partition, width, kept.ids(), kept.labels(), file.finish());
-        }
+        return sorted.mapPartitionsWithIndex((index, rows) -> List.of(PartitionBlocks.written(index, width, tokens, rows)).iterator(), true);
     }
 
     /** Places example ids in partitions as {@link #partitionOf} does (the memory cache's assignment). */
@@ -262,31 +244,6 @@ public final class DatasetReader {
         @Override
         public int hashCode() {
             return Long.hashCode(seed) * 31 + partitions;
-        }
-    }
-
-    /** Ids and labels (or lengths) of a partition's rows, growing as they stream in. */
-    private static final class IdsAndLabels {
-        private long[] ids = new long[1024];
-        private int[] labels = new int[1024];
-        private int size;
-
-        void add(long id, int label) {
-            if (size == ids.length) {
-                int grown = Math.addExact(size, size >> 1);
-                ids = Arrays.copyOf(ids, grown);
-                labels = Arrays.copyOf(labels, grown);
-            }
-            ids[size] = id;
-            labels[size++] = label;
-        }
-
-        long[] ids() {
-            return Arrays.copyOf(ids, size);
-        }
-
-        int[] labels() {
-            return Arrays.copyOf(labels, size);
         }
     }
 
@@ -329,60 +286,6 @@ public final class DatasetReader {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         z ^= z >>> 31;
         return (int) Math.floorMod(z, (long) partitions);
-    }
-
-    private static ExampleBlock toBlock(int partition, int featureCount, boolean tokens, java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
-        List<DecodedRow> list = new ArrayList<>();
-        rows.forEachRemaining(t -> list.add(t._2()));
-        list.sort(Comparator.comparingLong(DecodedRow::id));
-        if (tokens) {
-            return tokenBlock(partition, featureCount, list);
-        }
-        long[] ids = new long[list.size()];
-        float[] x = new float[list.size() * featureCount];
-        int[] y = new int[list.size()];
-        for (int i = 0; i < list.size(); i++) {
-            DecodedRow r = list.get(i);
-            ids[i] = r.id();
-            System.arraycopy(r.features(), 0, x, i * featureCount, featureCount);
-            y[i] = r.label();
-        }
-        return new ExampleBlock(partition, featureCount, ids, x, y);
-    }
-
-    private static ExampleBlock tokenBlock(int partition, int length, List<DecodedRow> list) {
-        long[] ids = new long[list.size()];
-        int[] tokens = new int[list.size() * length];
-        int[] lengths = new int[list.size()];
-        for (int i = 0; i < list.size(); i++) {
-            DecodedRow r = list.get(i);
-            ids[i] = r.id();
-            System.arraycopy(r.tokenIds(), 0, tokens, i * length, length);
-            lengths[i] = r.label();
-        }
-        return ExampleBlock.ofTokens(partition, length, ids, tokens, lengths);
-    }
-
-    /** The labelled sequence rows of one partition as an {@link ExampleBlock#ofSequences} block, sorted by id. */
-    private static ExampleBlock sequenceBlock(int partition, int featureSize, int length,
-                                              java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
-        List<DecodedRow> list = new ArrayList<>();
-        rows.forEachRemaining(t -> list.add(t._2()));
-        list.sort(Comparator.comparingLong(DecodedRow::id));
-        int n = list.size();
-        int values = featureSize * length;
-        long[] ids = new long[n];
-        float[] x = new float[Math.multiplyExact(n, values)];
-        int[] labels = new int[n * length];
-        byte[] mask = new byte[n * length];
-        for (int i = 0; i < n; i++) {
-            DecodedRow r = list.get(i);
-            ids[i] = r.id();
-            System.arraycopy(r.features(), 0, x, i * values, values);
-            System.arraycopy(r.stepLabels(), 0, labels, i * length, length);
-            System.arraycopy(r.stepMask(), 0, mask, i * length, length);
-        }
-        return ExampleBlock.ofSequences(partition, featureSize, length, ids, x, labels, mask);
     }
 
     private void requireDataAt(String path, String what) {
