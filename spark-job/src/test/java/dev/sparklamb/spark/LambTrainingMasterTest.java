@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sparklamb.optim.OptimizerConfig;
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.data.BatchPlan;
+import dev.sparklamb.spark.data.CachedExamples;
 import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.data.IdxFile;
+import dev.sparklamb.spark.data.MinibatchExamples;
 import dev.sparklamb.spark.data.MnistImporter;
 import dev.sparklamb.spark.dl4j.LambTrainingMaster;
 import dev.sparklamb.spark.model.ModelSpec;
@@ -226,6 +228,25 @@ class LambTrainingMasterTest {
         float[] fromSeed42 = singleProcess(ModelSpec.of(mlp(42), "mlp seed 42"), tm.configuration());
         assertThat(TestFiles.relativeDifference(trained, fromSeed99)).isLessThanOrEqualTo(1e-5);
         assertThat(TestFiles.relativeDifference(trained, fromSeed42)).isGreaterThan(1e-2);
+    }
+
+    @Test
+    void aDiskCacheTrainsBitwiseAsTheMemoryCache() {
+        // Real MNIST pixels (b / 255): the disk cache stores one byte per value and decodes the same floats.
+        float[] memory = new SparkDl4jMultiLayer(jsc, mlp(), options().dataCache("memory").build()).fit(rdd()).params().toFloatVector();
+        LambTrainingMaster onDisk = options().dataCache("disk").build();
+        float[] disk = new SparkDl4jMultiLayer(jsc, mlp(), onDisk).fit(rdd()).params().toFloatVector();
+        assertThat(onDisk.history()).hasSize(STEPS);
+        assertThat(Arrays.mismatch(disk, memory)).as("first differing parameter (-1: none)").isEqualTo(-1);
+        // What the drop-in caches with that setting: byte-encoded files, not heap blocks.
+        MinibatchExamples.Unpacker<DataSet> unpack = d -> MinibatchExamples.Minibatch.of(d.getFeatures(), d.getLabels());
+        CachedExamples cached = MinibatchExamples.cache(spark, rdd(), unpack, MinibatchExamples.shapeOfFirst(rdd(), unpack, "mnist"), 2,
+                onDisk.configuration().data().cache(), 7, "mnist");
+        try {
+            assertThat(cached.blocks().map(ExampleBlock::storage).collect()).allMatch(st -> st.startsWith("disk scaled"));
+        } finally {
+            cached.release();
+        }
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.sparklamb.spark.data;
 
+import dev.sparklamb.spark.config.DataCache;
+import dev.sparklamb.spark.config.DataFormat;
 import dev.sparklamb.spark.config.DataSettings;
+import dev.sparklamb.spark.config.TokenSettings;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -104,9 +107,10 @@ public final class MinibatchExamples {
      * pseudo-randomly by id with {@code seed}, exactly as {@link DatasetReader} does for files and DataFrames.
      *
      * @param partitions number of partitions (model replicas); 0 means Spark's default parallelism
+     * @param cache      how the executors cache the examples ({@code disk}: classification examples only)
      */
     public static <T> CachedExamples cache(SparkSession spark, JavaRDD<T> rdd, Unpacker<T> unpacker, Shape shape, int partitions,
-                                           long seed, String what) {
+                                           DataCache cache, long seed, String what) {
         JavaRDD<DecodedRow> unnumbered = rdd.mapPartitionsWithIndex((partition, elements) -> {
             List<DecodedRow> rows = new ArrayList<>();
             int index = 0;
@@ -117,7 +121,8 @@ public final class MinibatchExamples {
         }, true);
         // zipWithIndex numbers the rows in the RDD's order (partition, then position), which is the id order documented above.
         JavaRDD<DecodedRow> decoded = unnumbered.zipWithIndex().map(t -> t._1().withId(t._2()));
-        decoded.persist(StorageLevel.MEMORY_AND_DISK());
+        // kept out of the heap when the examples are cached on disk (as DatasetReader does for files)
+        decoded.persist(cache == DataCache.DISK ? StorageLevel.DISK_ONLY() : StorageLevel.MEMORY_AND_DISK());
         try {
             List<DecodedRow> bad;
             try {
@@ -128,7 +133,8 @@ public final class MinibatchExamples {
             if (!bad.isEmpty()) {
                 throw new DataException(what + ": " + bad.get(0).problem());
             }
-            DataSettings settings = new DataSettings("", "", "parquet", "features", "label", partitions);
+            DataSettings settings = new DataSettings("", "", DataFormat.PARQUET, "features", "label", partitions, TokenSettings.DEFAULT,
+                    cache);
             DatasetReader reader = shape.isSequences()
                     ? DatasetReader.forSequences(spark, settings, shape.features(), shape.length(), shape.classes(), seed)
                     : new DatasetReader(spark, settings, shape.features(), shape.classes(), seed);

@@ -3,6 +3,7 @@ package dev.sparklamb.spark.dl4j;
 import dev.sparklamb.optim.Optimizer;
 import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.DataCache;
 import dev.sparklamb.spark.config.ModelPreset;
 import dev.sparklamb.spark.config.ModelSettings;
 import dev.sparklamb.spark.config.RunConfig;
@@ -41,6 +42,10 @@ final class DropInTraining {
         requireNd4jKryo(jsc.getConf());
         MinibatchExamples.Shape shape = MinibatchExamples.shapeOfFirst(data, unpacker, what);
         if (shape.isSequences()) {
+            if (options.data().cache() == DataCache.DISK) {
+                throw new ConfigurationException("LambTrainingMaster.Builder.dataCache: \"disk\" holds classification examples only; "
+                        + what + " holds sequences ([examples, " + shape.features() + ", " + shape.length() + "] with masks): use \"memory\"");
+            }
             network.requireFitsSequences(shape.features(), shape.length(), shape.classes());
         } else {
             network.requireFits(shape.features(), shape.classes());
@@ -50,7 +55,8 @@ final class DropInTraining {
                 options.data(), options.training(),
                 options.optimizer(), options.spark(), options.checkpoint());
         SparkSession spark = SparkSession.builder().getOrCreate(); // the session over jsc's context (there is one per JVM)
-        CachedExamples train = MinibatchExamples.cache(spark, data, unpacker, shape, config.data().partitions(), config.seed(), what);
+        CachedExamples train = MinibatchExamples.cache(spark, data, unpacker, shape, config.data().partitions(), config.data().cache(),
+                config.seed(), what);
         try {
             int globalBatch = config.training().globalBatch();
             if (train.count() < globalBatch) {

@@ -4,6 +4,7 @@ import dev.sparklamb.spark.config.AllReduceMode;
 import dev.sparklamb.spark.config.ConfigChoice;
 import dev.sparklamb.spark.config.ConfigLoader;
 import dev.sparklamb.spark.config.ConfigurationException;
+import dev.sparklamb.spark.config.DataCache;
 import dev.sparklamb.spark.config.DataSettings;
 import dev.sparklamb.spark.config.LearningRateScaling;
 import dev.sparklamb.spark.config.OptimizerKind;
@@ -35,6 +36,7 @@ public abstract class LambTrainingMasterBuilder<B extends LambTrainingMasterBuil
 
     private long seed = defaults.seed();
     private int partitions = defaults.data().partitions();
+    private DataCache dataCache = defaults.data().cache();
     private int globalBatch = t.globalBatch();
     private Integer microBatch;
     private int epochs = LambTrainingMaster.DEFAULT_EPOCHS;
@@ -100,6 +102,22 @@ public abstract class LambTrainingMasterBuilder<B extends LambTrainingMasterBuil
     /** Model replicas working in parallel; 0: Spark's default parallelism ({@code data.partitions}). */
     public B partitions(int partitions) {
         this.partitions = partitions;
+        return self();
+    }
+
+    /**
+     * Where each partition's examples are cached on its executor ({@code data.cache}): {@code "memory"} (default) or
+     * {@code "disk"} (a file per partition in Spark's local directories, read through a memory mapping, for data larger
+     * than the executors' memory; bitwise the same training). Classification {@code DataSet}s only: sequence data with
+     * masks is refused with {@code "disk"}.
+     */
+    public B dataCache(String cache) {
+        return dataCache(choice("dataCache", DataCache.class, cache));
+    }
+
+    /** How the executors cache the examples ({@code data.cache}). */
+    public B dataCache(DataCache cache) {
+        this.dataCache = java.util.Objects.requireNonNull(cache, "dataCache");
         return self();
     }
 
@@ -250,7 +268,8 @@ public abstract class LambTrainingMasterBuilder<B extends LambTrainingMasterBuil
             TrainingSettings training = new TrainingSettings(globalBatch, micro, epochs, maxSteps, t.evalEverySteps(),
                     t.progressEverySeconds(), allReduceFanIn, t.maxConsecutiveBadSteps(), allReduce, shards, t.batchNormGroup());
             DataSettings d = defaults.data();
-            DataSettings data = new DataSettings(d.train(), d.test(), d.format(), d.featuresColumn(), d.labelColumn(), partitions);
+            DataSettings data = new DataSettings(d.train(), d.test(), d.format(), d.featuresColumn(), d.labelColumn(), partitions,
+                    d.tokens(), dataCache);
             OptimizerValues values = new OptimizerValues(optimizer, learningRate, learningRateBaseBatch, scaling, warmupFraction,
                     o.decayPower(), o.endLearningRate(), weightDecay, excludeFromWeightDecay, excludeFromLayerAdaptation, maxGradientNorm,
                     trustRatioMin, trustRatioMax, beta1, beta2, epsilon, biasCorrection, momentum, trustCoefficient, excludeBatchNorm);

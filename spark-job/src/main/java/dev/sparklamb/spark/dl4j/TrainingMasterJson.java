@@ -21,7 +21,7 @@ final class TrainingMasterJson {
 
     private static final String ROOT = "spark-lamb";
     /** The configuration sections that a training master uses; the others (model, data paths, output) come from DL4J. */
-    static final List<String> SECTIONS = List.of("seed", "data.partitions", "training", "optimizer");
+    static final List<String> SECTIONS = List.of("seed", "data.partitions", "data.cache", "training", "optimizer");
 
     private TrainingMasterJson() {
     }
@@ -67,7 +67,7 @@ final class TrainingMasterJson {
         boolean shaped;
         try {
             shaped = parsed.root().keySet().equals(Set.of(ROOT)) && allowed.containsAll(parsed.getObject(ROOT).keySet())
-                    && (!parsed.hasPath(ROOT + ".data") || parsed.getObject(ROOT + ".data").keySet().equals(Set.of("partitions")));
+                    && (!parsed.hasPath(ROOT + ".data") || Set.of("partitions", "cache").containsAll(parsed.getObject(ROOT + ".data").keySet()));
         } catch (ConfigException.WrongType e) {
             shaped = false;
         }

@@ -288,7 +288,8 @@ class DropInSequenceTest {
         // all-reduce, summed over the partitions and micro-batches of 5, divided by the counted steps.
         MinibatchExamples.Shape shape = MinibatchExamples.shapeOfFirst(rdd(TOKENS.dataSets()), Minibatches::of, "tokens");
         assertThat(shape).isEqualTo(new MinibatchExamples.Shape(1, CLASSES, L));
-        CachedExamples cached = MinibatchExamples.cache(spark, rdd(TOKENS.dataSets()), Minibatches::of, shape, 3, SEED, "tokens");
+        CachedExamples cached = MinibatchExamples.cache(spark, rdd(TOKENS.dataSets()), Minibatches::of, shape, 3,
+                dev.sparklamb.spark.config.DataCache.MEMORY, SEED, "tokens");
         float[] ours;
         GradientPart sum;
         try {
@@ -403,6 +404,19 @@ class DropInSequenceTest {
                 .isInstanceOf(dev.sparklamb.spark.config.ConfigurationException.class)
                 .hasMessage("LambTrainingMaster: the MultiLayerNetwork gives output of shape [1, 6, 6] for one sequence of the DataSets; "
                         + "their labels need [1, 5, 6]: 5 outputs per step (an RnnOutputLayer in NCW format)");
+    }
+
+    @Test
+    void aDiskCacheIsRefusedForSequencesNamingTheOption() {
+        LambTrainingMaster onDisk = LambTrainingMaster.builder().globalBatch(GLOBAL_BATCH).microBatch(5).epochs(1).maxSteps(1).seed(SEED)
+                .partitions(2).dataCache("disk").build();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, tokenNetwork(), onDisk);
+        float[] before = sparkNet.getNetwork().params().toFloatVector();
+        assertThatThrownBy(() -> sparkNet.fit(rdd(TOKENS.dataSets())))
+                .isInstanceOf(dev.sparklamb.spark.config.ConfigurationException.class)
+                .hasMessage("LambTrainingMaster.Builder.dataCache: \"disk\" holds classification examples only; " + WHAT.replace(": ", "")
+                        + " holds sequences ([examples, 1, " + L + "] with masks): use \"memory\"");
+        assertThat(sparkNet.getNetwork().params().toFloatVector()).as("parameters unchanged").isEqualTo(before);
     }
 
     @Test

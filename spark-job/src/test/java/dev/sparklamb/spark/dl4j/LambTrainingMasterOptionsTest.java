@@ -152,10 +152,10 @@ class LambTrainingMasterOptionsTest {
     @Test
     void jsonAndYamlDescribeEverySettingAndJsonReadsBack() {
         LambTrainingMaster tm = LambTrainingMaster.builder().globalBatch(256).seed(3).weightDecay(0.01).excludeFromWeightDecay("_b$")
-                .build();
+                .dataCache("disk").build();
         String json = tm.toJson();
         assertThat(json).contains("\"global-batch\" : 256", "\"micro-batch\" : 256", "\"epochs\" : 1", "\"seed\" : 3",
-                "\"beta2\" : 0.999", "\"partitions\" : 0");
+                "\"beta2\" : 0.999", "\"partitions\" : 0", "\"cache\" : \"disk\"");
         LambTrainingMaster back = LambTrainingMaster.fromJson(json);
         assertThat(back.configuration()).isEqualTo(tm.configuration());
         assertThat(back.toJson()).isEqualTo(json);
@@ -166,7 +166,7 @@ class LambTrainingMasterOptionsTest {
     void fromJsonRefusesWhatIsNotATrainingMastersSetting() {
         assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"output\":\"/tmp/x\"}}"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("expected one object 'spark-lamb' holding only [seed, data.partitions, training, optimizer]");
+                .hasMessageContaining("expected one object 'spark-lamb' holding only [seed, data.partitions, data.cache, training, optimizer]");
         assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"data\":4}}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected one object 'spark-lamb'");
         assertThatThrownBy(() -> LambTrainingMaster.fromJson("{\"spark-lamb\":{\"training\":{\"global-batch\":0}}}"))
