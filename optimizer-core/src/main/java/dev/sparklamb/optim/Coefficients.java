@@ -38,6 +38,18 @@ public final class Coefficients implements Serializable {
         return new Coefficients(t, learningRate, norm, tensors, rule.hasSecondMoment(), rule.layerAdaptation().isPresent());
     }
 
+    /**
+     * The same step with the gradient scale and clip factor of {@code norm}: every tensor's coefficients with
+     * {@code norm.effectiveScale()} ({@link TensorStep#withGradScale}); what {@link #of} gives for {@code norm}.
+     */
+    Coefficients withNorm(GlobalNorm norm) {
+        TensorStep[] scaled = new TensorStep[tensors.length];
+        for (int i = 0; i < scaled.length; i++) {
+            scaled[i] = tensors[i].withGradScale(norm.effectiveScale());
+        }
+        return new Coefficients(step, learningRate, norm, scaled, secondMoment, twoPass);
+    }
+
     /** The 1-based number of the step these coefficients are for. */
     public long step() {
         return step;

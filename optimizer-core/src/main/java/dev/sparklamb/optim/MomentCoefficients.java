@@ -24,6 +24,12 @@ record MomentCoefficients(float gradScale, float coupledDecay, float beta1, floa
     }
 
     @Override
+    public MomentCoefficients withGradScale(float scale) {
+        return new MomentCoefficients(scale, coupledDecay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, correction1, correction2, epsilon,
+                decoupledDecay);
+    }
+
+    @Override
     public float[] updateMoments(Scratch s, int n) {
         Kernels.updateMoments(this, s.a, s.b, s.c, s.d, s.e, n);
         return s.e;

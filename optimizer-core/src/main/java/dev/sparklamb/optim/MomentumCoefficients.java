@@ -11,6 +11,11 @@ import dev.sparklamb.optim.kernel.ChunkExecutor.Scratch;
 record MomentumCoefficients(float gradScale, float beta, float oneMinusBeta, float decay) implements TensorStep {
 
     @Override
+    public MomentumCoefficients withGradScale(float scale) {
+        return new MomentumCoefficients(scale, beta, oneMinusBeta, decay);
+    }
+
+    @Override
     public float[] updateMoments(Scratch s, int n) {
         Kernels.updateMomentum(gradScale, beta, oneMinusBeta, decay, s.a, s.b, s.c, n);
         return s.c;

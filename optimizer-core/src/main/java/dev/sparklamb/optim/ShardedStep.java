@@ -21,7 +21,9 @@ import java.util.List;
  * </ol>
  * Owners may run step 3 of LAMB and LARS together with step 1, with {@link #unclippedCoefficients}, and the
  * coordinator use its norms when those have {@link Coefficients#samePasses the same passes} as step 2's coefficients
- * (the step is not clipped): one round trip per step instead of two, with the same result.
+ * (the step is not clipped): one round trip per step instead of two, with the same result. Where the gradient scale
+ * is known only once the owners have summed the gradient (it divides by the step's loss count), the coordinator sends
+ * {@link #unclipped} and each owner makes the coefficients for the scale it has summed.
  */
 public final class ShardedStep {
 
@@ -139,6 +141,14 @@ public final class ShardedStep {
     public Coefficients unclippedCoefficients(double gradientScale, long completedSteps) {
         return Coefficients.of(spec.rule(), facts, GlobalNorm.unclipped(gradientScale), completedSteps,
                 spec.schedule().rate(completedSteps));
+    }
+
+    /**
+     * {@link #unclippedCoefficients} of step {@code completedSteps + 1} for a gradient scale not known yet: serializable,
+     * for owners that learn the scale when they sum the gradient ({@link UnclippedCoefficients#forScale}).
+     */
+    public UnclippedCoefficients unclipped(long completedSteps) {
+        return new UnclippedCoefficients(unclippedCoefficients(1.0, completedSteps));
     }
 
     /** Owner: the first pass, or the whole update of a one-pass rule ({@link ShardOwner#update}). */

@@ -22,4 +22,12 @@ interface TensorStep extends Serializable {
 
     /** Both passes at once, for rules whose step size does not depend on norms. */
     void updateAndApply(float stepSize, Scratch s, int n);
+
+    /**
+     * These coefficients with {@code gradScale} as the gradient scale: what the rule's
+     * {@link UpdateRule#coefficients} gives for that scale, at the same step and weight decay (the scale enters no other
+     * coefficient). Lets a shard owner make its first pass's coefficients once it knows the step's loss divisor
+     * ({@link UnclippedCoefficients}).
+     */
+    TensorStep withGradScale(float gradScale);
 }

@@ -28,7 +28,9 @@ interface UpdateRule {
     /**
      * The coefficients of one tensor at step {@code t} (1-based).
      *
-     * @param gradScale   what each gradient element is multiplied by (gradient scale times clip factor)
+     * @param gradScale   what each gradient element is multiplied by (gradient scale times clip factor); kept as is
+     *                    in the result and used in no other coefficient, so {@link TensorStep#withGradScale} gives the
+     *                    coefficients of another scale
      * @param weightDecay this tensor's weight-decay coefficient ({@link TensorFacts#weightDecay}), applied the way the
      *                    rule applies weight decay
      */

@@ -17,8 +17,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What a Spark job ships between the coordinator and the shard owners ({@link GradientReport}, {@link Coefficients},
- * {@link NormReport}, {@link StepSizes}, {@link ShardUpdate}) survives Java serialization: owners working from
- * deserialized copies produce bitwise the same shards as from the originals, for every rule.
+ * {@link NormReport}, {@link StepSizes}, {@link ShardUpdate}; {@link UnclippedCoefficients} in {@link ShardedStepTest})
+ * survives Java serialization: owners working from deserialized copies produce bitwise the same shards as from the
+ * originals, for every rule.
  */
 class ShardedStepSerializationTest {
 
@@ -78,8 +79,9 @@ class ShardedStepSerializationTest {
         }
     }
 
+    /** {@code value} after a round trip through Java serialization (what a Spark task receives). */
     @SuppressWarnings("unchecked")
-    private static <T> T roundTrip(T value) throws IOException, ClassNotFoundException {
+    static <T> T roundTrip(T value) throws IOException, ClassNotFoundException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(value);

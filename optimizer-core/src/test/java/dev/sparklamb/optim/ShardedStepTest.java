@@ -61,21 +61,23 @@ class ShardedStepTest {
 
     @ParameterizedTest(name = "{0} over {1} shards")
     @MethodSource("cases")
-    void equalsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) {
+    void equalsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) throws Exception {
         check(config, shards, false);
     }
 
     /**
-     * The owners' first pass run with {@link ShardedStep#unclippedCoefficients} before the norm is known (one Spark job
-     * per step), used whenever it has the same passes as the real coefficients: still bitwise the single-process step.
+     * The owners' first pass run with unclipped coefficients before the norm is known (one Spark job per step), made from
+     * {@link ShardedStep#unclipped} before the gradient scale is known too (sent through Java serialization, as to a
+     * Spark task) and used whenever it has the same passes as the real coefficients: still bitwise the single-process
+     * step. The scale changes from step to step, as a masked-language-model step's 1 / masked tokens does.
      */
     @ParameterizedTest(name = "{0} over {1} shards, first pass before the norm is known")
     @MethodSource("cases")
-    void aFirstPassBeforeTheNormIsKnownEqualsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) {
+    void aFirstPassBeforeTheNormIsKnownEqualsTheSingleProcessStepBitwise(OptimizerConfig config, int shards) throws Exception {
         check(config, shards, true);
     }
 
-    private static void check(OptimizerConfig config, int shards, boolean firstPassEarly) {
+    private static void check(OptimizerConfig config, int shards, boolean firstPassEarly) throws Exception {
         TensorLayout layout = embeddingLayout();
         ShardPlan plan = ShardPlan.of(layout, shards);
         if (shards > 1) {
@@ -108,7 +110,7 @@ class ShardedStepTest {
             for (int i = 0; i < n; i++) {
                 g[i] = (float) (random.nextGaussian() * (1 + step));
             }
-            double scale = 1.0 / 4096;
+            double scale = 1.0 / (4096 - 97 * step);
             StepResult expected = optimizer.step(refParams, NamedTensors.viewsOf(layout, Nd4j.createFromArray(g.clone())), scale, refState);
 
             List<GradientReport> gradientReports = new ArrayList<>();
@@ -119,7 +121,7 @@ class ShardedStepTest {
             Coefficients k = sharded.coefficients(gradientReports, scale, completed);
             Coefficients first = k;
             if (firstPassEarly && sharded.needsNormRound()) {
-                Coefficients unclipped = sharded.unclippedCoefficients(scale, completed);
+                Coefficients unclipped = ShardedStepSerializationTest.roundTrip(sharded.unclipped(completed)).forScale(scale);
                 assertThat(unclipped.samePasses(k)).as("unclipped passes usable exactly when the step is not clipped (step %d)", step + 1)
                         .isEqualTo(expected.clipScale() == 1.0);
                 if (unclipped.samePasses(k)) {
@@ -166,6 +168,30 @@ class ShardedStepTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@link ShardedStep#unclipped} (scale not known yet) gives, for every scale, exactly the passes of
+     * {@link ShardedStep#unclippedCoefficients}, which the update rule makes for that scale; and different scales give
+     * different passes (the comparison sees the scale).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void coefficientsForAScaleKnownLaterEqualThoseMadeWithIt(OptimizerConfig config, int shards) throws Exception {
+        ShardedStep sharded = ShardedStep.of(config.create(), ShardPlan.of(embeddingLayout(), shards));
+        for (long completed : new long[] {0, 1, 5, 40}) {
+            UnclippedCoefficients later = ShardedStepSerializationTest.roundTrip(sharded.unclipped(completed));
+            for (long divisor : new long[] {1, 7, 64, 1000, 4093, 65536, 123457}) {
+                Coefficients expected = sharded.unclippedCoefficients(1.0 / divisor, completed);
+                Coefficients actual = later.forScale(1.0 / divisor);
+                assertThat(actual.samePasses(expected)).as("divisor %d after %d steps", divisor, completed).isTrue();
+                assertThat(actual.step()).isEqualTo(expected.step());
+                assertThat(actual.learningRate()).isEqualTo(expected.learningRate());
+                assertThat(actual.samePasses(sharded.unclippedCoefficients(1.0 / (divisor + 1), completed)))
+                        .as("divisor %d vs %d", divisor, divisor + 1).isFalse();
+            }
+        }
+        assertThatThrownBy(() -> sharded.unclipped(0).forScale(Double.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Bitwise equality, reporting the first differing element (AssertJ's diff is quadratic on long arrays). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sparklamb.spark.config.RunConfig;
 import dev.sparklamb.spark.output.StepMetrics;
+import dev.sparklamb.spark.sequence.SequenceFixtures;
 import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Spark round trips per training step, counted with a {@link SparkListener} ({@link StepCounter}): the sharded all-reduce takes one
  * job of three stages per step for every optimizer, LAMB and LARS included (their trust ratios need every shard's
- * norms); only a step whose gradient is clipped takes a second job. Counts, not times.
+ * norms), and on masked-language-model data, whose gradient scale (1 / masked tokens) is known only after the
+ * reduce; only a step whose gradient is clipped takes a second job. Counts, not times.
  */
 @ExtendWith(LocalSpark.class)
 class StepJobsTest {
@@ -51,6 +53,38 @@ class StepJobsTest {
         run.counts().forEach((step, c) -> {
             assertThat(c[0]).as("%s: Spark jobs of step %d", optimizer, step + 1).isEqualTo(1);
             assertThat(c[1]).as("%s: stages run in step %d", optimizer, step + 1).isEqualTo(3);
+        });
+    }
+
+    /**
+     * Token data divides each step's gradient by its masked tokens (summed over all partitions), not by the global
+     * batch: the owners' first pass must use that divisor for the step to stay one job.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"lamb", "lars"})
+    void aShardedTokenStepIsOneJobOfThreeStages(String optimizer) throws Exception {
+        String train = SequenceFixtures.write(spark, tmp.resolve("tokens"), SequenceFixtures.rows(SequenceFixtures.sequences(300, 11)),
+                SequenceFixtures.SCHEMA);
+        RunConfig config = TestSpark.config(tmp.resolve("out"), "data.format=tokens", "data.tokens.sequence-length=8",
+                "data.train=\"" + train + "\"",
+                "model.config-file=\"" + SequenceFixtures.networkFile(tmp.resolve("net"), SequenceFixtures.network(12345)) + "\"",
+                "model.classes=" + SequenceFixtures.V, "data.partitions=3", "training.global-batch=64", "training.micro-batch=10",
+                "training.max-steps=4", "optimizer.name=" + optimizer, "optimizer.weight-decay=0.01", "training.all-reduce=sharded",
+                "training.all-reduce-fan-in=2");
+        Map<Long, int[]> counts;
+        List<StepMetrics> history;
+        try (StepCounter counter = new StepCounter(spark.sparkContext())) {
+            history = new SparkTrainer(spark, config).fit().history();
+            counts = counter.counts();
+        }
+        assertThat(history).hasSize(4);
+        assertThat(history).allSatisfy(m -> assertThat(m.sequence().maskedTokens())
+                .as("loss divisor (masked tokens) differs from the global batch").isNotEqualTo(m.examples()));
+        assertThat(history).allSatisfy(m -> assertThat(m.clipScale()).as("not clipped").isEqualTo(1.0));
+        assertThat(counts.keySet()).as("steps with tagged jobs").containsExactly(0L, 1L, 2L, 3L);
+        counts.forEach((step, c) -> {
+            assertThat(c[0]).as("%s on tokens: Spark jobs of step %d", optimizer, step + 1).isEqualTo(1);
+            assertThat(c[1]).as("%s on tokens: stages run in step %d", optimizer, step + 1).isEqualTo(3);
         });
     }
 

@@ -21,11 +21,11 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Token data as import-text writes it (Parquet: input_ids array&lt;int&gt;, length int), and a tiny masked-LM network. */
-final class SequenceFixtures {
+public final class SequenceFixtures {
 
-    static final int V = 40;
-    static final int L = 8;
-    static final StructType SCHEMA = new StructType()
+    public static final int V = 40;
+    public static final int L = 8;
+    public static final StructType SCHEMA = new StructType()
             .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
             .add("length", DataTypes.IntegerType, false);
 
@@ -33,12 +33,12 @@ final class SequenceFixtures {
     }
 
     /** n sequences [CLS] t.. [SEP] [PAD]..., lengths 2..L, tokens from a simple bigram chain so there is something to learn. */
-    static List<int[]> sequences(int n, long seed) {
+    public static List<int[]> sequences(int n, long seed) {
         return sequences(n, seed, L);
     }
 
     /** As above with sequences of {@code length} ids; element {@code length} of each array is the real length. */
-    static List<int[]> sequences(int n, long seed, int length) {
+    public static List<int[]> sequences(int n, long seed, int length) {
         int L = length;
         Random r = new Random(seed);
         List<int[]> out = new ArrayList<>();
@@ -62,7 +62,7 @@ final class SequenceFixtures {
         return out;
     }
 
-    static List<Row> rows(List<int[]> sequences) {
+    public static List<Row> rows(List<int[]> sequences) {
         List<Row> rows = new ArrayList<>();
         for (int[] s : sequences) {
             rows.add(RowFactory.create(java.util.Arrays.copyOf(s, s.length - 1), s[s.length - 1]));
@@ -71,7 +71,7 @@ final class SequenceFixtures {
     }
 
     /** The network's configuration JSON in {@code dir}, for spark-lamb.model.config-file. */
-    static String networkFile(Path dir, MultiLayerConfiguration conf) {
+    public static String networkFile(Path dir, MultiLayerConfiguration conf) {
         try {
             java.nio.file.Files.createDirectories(dir);
             Path f = dir.resolve("network.json");
@@ -83,7 +83,7 @@ final class SequenceFixtures {
     }
 
     /** One Parquet file (so example ids follow the list's order). */
-    static String write(SparkSession spark, Path dir, List<Row> rows, StructType schema) {
+    public static String write(SparkSession spark, Path dir, List<Row> rows, StructType schema) {
         String path = dir.toUri().toString();
         spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(path);
         return path;
@@ -94,11 +94,11 @@ final class SequenceFixtures {
      * DL4J 1.0.0-M2's DropoutLayer fails on [mb, C, L] activations with a feature mask, and dropout on these two layers is
      * refused by NetworkCheck.)
      */
-    static MultiLayerConfiguration network(long seed) {
+    public static MultiLayerConfiguration network(long seed) {
         return network(seed, V);
     }
 
-    static MultiLayerConfiguration network(long seed, int outputs) {
+    public static MultiLayerConfiguration network(long seed, int outputs) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)

@@ -108,6 +108,30 @@ class SequenceTrainingTest {
                 .isEqualTo(three.history().get(0).sequence().maskedTokens());
     }
 
+    /**
+     * LARS (LAMB is the default, above): the sharded owners' first pass uses the step's masked-token divisor, which only
+     * the sum over all partitions gives, and still equals the tree engine bitwise.
+     */
+    @Test
+    void larsShardedEqualsTreeBitwise() {
+        TrainedModel tree = new SparkTrainer(spark, TestSpark.config(tmp.resolve("lars-tree"),
+                overridesWith(3, "optimizer.name=lars", "training.all-reduce=tree"))).fit();
+        TrainedModel sharded = new SparkTrainer(spark, TestSpark.config(tmp.resolve("lars-sharded"),
+                overridesWith(3, "optimizer.name=lars", "training.all-reduce=sharded"))).fit();
+        assertThat(sharded.history()).hasSize(6);
+        assertThat(sharded.history().get(0).sequence().maskedTokens()).as("the divisor is not the global batch").isNotEqualTo(64);
+        assertThat(Arrays.mismatch(sharded.parameters(), tree.parameters())).as("first differing parameter (-1: none)").isEqualTo(-1);
+        for (int t = 0; t < tree.optimizerState().layout().size(); t++) {
+            assertThat(Arrays.mismatch(sharded.optimizerState().firstMoment(t), tree.optimizerState().firstMoment(t)))
+                    .as("momentum of tensor %d", t).isEqualTo(-1);
+        }
+        for (int i = 0; i < 6; i++) {
+            assertThat(sharded.history().get(i).trustRatioMedian()).as("median trust ratio of step %d", i + 1)
+                    .isEqualTo(tree.history().get(i).trustRatioMedian());
+            assertThat(sharded.history().get(i).loss()).as("loss of step %d", i + 1).isEqualTo(tree.history().get(i).loss());
+        }
+    }
+
     /** The bert-mini preset (attention, layer norm, keyed dropout 0.1) at tiny sizes: P = 1, P = 3 and sharded agree. */
     @Test
     void bertMiniWithDropoutTrainsTheSameOnOneAndThreePartitions() {

@@ -1,10 +1,10 @@
 package dev.sparklamb.spark.allreduce.sharded;
 
-import dev.sparklamb.optim.Coefficients;
 import dev.sparklamb.optim.GradientReport;
 import dev.sparklamb.optim.ShardPlan;
 import dev.sparklamb.optim.ShardUpdate;
 import dev.sparklamb.optim.ShardedStep;
+import dev.sparklamb.optim.UnclippedCoefficients;
 import dev.sparklamb.spark.allreduce.TreeOrder;
 import dev.sparklamb.spark.data.BatchPlan;
 import dev.sparklamb.spark.data.ExampleBlock;
@@ -73,11 +73,12 @@ final class ReduceScatter {
      * Each owner's shard with its gradient summed over all {@code partitions} in the tree order of {@code fanIn}, plus
      * the L1/L2 terms of the network (scaled by the step's loss count, which the sum over all partitions gives), and its
      * per-chunk sums of squares for the driver; with {@code unclipped} (LAMB, LARS) also the first pass of the update with
-     * those coefficients, whose norms the driver uses unless the step is clipped or its gradient scale (1 / loss count)
-     * is not the one {@code unclipped} assumed (so a step is one Spark job).
+     * the unclipped coefficients for the step's gradient scale, 1 / that loss count (the global batch, or the masked
+     * tokens of token data: every owner sums the same counts, so every owner and the driver get the same scale), whose
+     * norms the driver uses unless the step is clipped (so a step is one Spark job).
      */
     static JavaRDD<ReducedShard> ownerSums(JavaRDD<Shard> current, JavaPairRDD<Integer, GradientPart> slices, int partitions, int fanIn,
-                                           ShardPlan sp, ParameterRoles roles, Coefficients unclipped) {
+                                           ShardPlan sp, ParameterRoles roles, UnclippedCoefficients unclipped) {
         return current.zipPartitions(slices, (Iterator<Shard> own, Iterator<Tuple2<Integer, GradientPart>> in) -> {
             Shard sh = own.next();
             List<GradientPart> parts = new ArrayList<>(partitions);
@@ -94,7 +95,8 @@ final class ReduceScatter {
             }
             GradientReport report = ShardedStep.gradientReport(sp, sh.shard, sum.gradient());
             // Also run on a non-finite gradient (its norms are then discarded with the step).
-            ShardUpdate firstPass = unclipped == null ? null : ShardedStep.update(unclipped, sp, sh.shard, sum.gradient(), sh.w, sh.m, sh.v);
+            ShardUpdate firstPass = unclipped == null ? null
+                    : ShardedStep.update(unclipped.forScale(1.0 / sum.lossDivisor()), sp, sh.shard, sum.gradient(), sh.w, sh.m, sh.v);
             return List.of(new ReducedShard(sh, sum, report, firstPass)).iterator();
         });
     }

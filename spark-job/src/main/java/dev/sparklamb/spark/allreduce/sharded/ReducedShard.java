@@ -8,8 +8,8 @@ import java.io.Serializable;
 
 /**
  * A shard with its summed gradient of the step (and the summed loss, examples and timings), and for LAMB and LARS the
- * first pass of the update run with the unclipped coefficients ({@link ShardedStep#unclippedCoefficients}; null for
- * one-pass rules).
+ * first pass of the update run with the unclipped coefficients for the step's gradient scale
+ * ({@link ShardedStep#unclipped}; null for one-pass rules).
  */
 final class ReducedShard implements Serializable {
 

@@ -7,6 +7,7 @@ import dev.sparklamb.optim.OptimizerState;
 import dev.sparklamb.optim.ShardPlan;
 import dev.sparklamb.optim.ShardedStep;
 import dev.sparklamb.optim.TensorLayout;
+import dev.sparklamb.optim.UnclippedCoefficients;
 import dev.sparklamb.spark.allreduce.CommunicationMeter;
 import dev.sparklamb.spark.allreduce.StepEngine;
 import dev.sparklamb.spark.allreduce.StepOutcome;
@@ -41,7 +42,10 @@ import scala.Tuple2;
  *       per-chunk sums of squares to the driver, which checks them and computes the step's coefficients; for LAMB and
  *       LARS the owner also runs the first pass of the update (moments, per-chunk norms of {@code w} and {@code u})
  *       with the coefficients of an unclipped step and reports those norms too, so the driver computes the per-tensor
- *       trust ratios at once (a clipped step runs the first pass again with its real coefficients, in a second job);</li>
+ *       trust ratios at once (a clipped step runs the first pass again with its real coefficients, in a second job).
+ *       Those coefficients are made by the owner for the step's gradient scale, 1 / the loss divisor it has just summed
+ *       (the global batch, or for token data the masked tokens of all partitions, which no one knows before the
+ *       reduce), so token steps are one job too;</li>
  *   <li>in the first stage of the next step's job, the owner updates its moments and parameters ({@link ShardedStep})
  *       with the driver's coefficients and trust ratios.</li>
  * </ol>
@@ -153,10 +157,10 @@ public final class ShardedEngine implements StepEngine {
         JavaPairRDD<Integer, ParameterSlice> gathered = AllGather.toPartitions(cur, partitions);
         JavaPairRDD<Integer, GradientPart> slices = ReduceScatter.gradientSlices(train.blocks(), gathered, shardPlan, tasks, roles,
                 fixedBroadcast, plan, step);
-        // The first pass assumes the gradient scale 1 / global batch: exact for classification (one loss term per example).
-        // Token data divides by the masked tokens, known only after the reduce: its coefficients k then differ from these,
-        // and OwnerUpdate takes the second job (Coefficients.samePasses), so the result stays exact.
-        Coefficients unclipped = sharded.needsNormRound() ? sharded.unclippedCoefficients(1.0 / plan.globalBatch(), completedSteps) : null;
+        // The owners' first pass needs the step's gradient scale, 1 / its loss divisor: the global batch for classification,
+        // the masked tokens of all partitions for token data, known only once an owner has summed the slices. So the owners
+        // get coefficients for a scale to be filled in, and each fills in the divisor it has summed.
+        UnclippedCoefficients unclipped = sharded.needsNormRound() ? sharded.unclipped(completedSteps) : null;
         JavaRDD<ReducedShard> reduced = ReduceScatter.ownerSums(cur, slices, partitions, fanIn, shardPlan, roles, unclipped);
         reduced.rdd().localCheckpoint();
         long distributed = System.nanoTime();
@@ -180,7 +184,9 @@ public final class ShardedEngine implements StepEngine {
             meter.end();
             return new StepOutcome(totals, null, e, lr, start, distributed, reducedAt, System.nanoTime(), meter.collect(tag, 0));
         }
-        OwnerUpdate.Next next = OwnerUpdate.apply(sharded, k, unclipped, reports, shardPlan, reduced);
+        // The coefficients every owner's first pass ran with: each summed the same loss counts as shard 0's totals.
+        Coefficients firstPass = unclipped == null ? null : unclipped.forScale(1.0 / totals.lossDivisor());
+        OwnerUpdate.Next next = OwnerUpdate.apply(sharded, k, firstPass, reports, shardPlan, reduced);
         releaseWhenCurrentComputed.add(next.computedFrom());
         meter.end();
         if (nextFixed != null) {
