@@ -5,15 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.JavaSerializer;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import scala.Tuple2;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * {@link ExampleBlock#gatherFeatures} copies the chosen rows' features in order, for short and long rows alike; and the
  * memory cache's block ({@link PartitionBlocks#inMemory}) of byte-encodable values gives bitwise the floats of the
- * float32 block built from the same values, while holding them as bytes.
+ * float32 block built from the same values, while holding them as bytes, also after Spark serialized it (a block
+ * spilled by {@code MEMORY_AND_DISK}, or fetched by another executor).
  */
 class ExampleBlockGatherTest {
 
@@ -109,5 +116,18 @@ class ExampleBlockGatherTest {
         ExampleBlock memory = memoryCacheBlock(values, DiskRowsTest.D);
         assertThat(memory.storage()).startsWith("memory float32, ");
         assertSameRows(memory, float32Block(values, DiskRowsTest.D));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"kryo", "java"})
+    void byteEncodedBlockSurvivesSparksSerializers(String serializer) {
+        float[][] values = DiskRowsTest.values(b -> b, b -> b / 255f);
+        ExampleBlock memory = memoryCacheBlock(values, DiskRowsTest.D);
+        SparkConf conf = new SparkConf();
+        SerializerInstance instance = serializer.equals("kryo") ? new KryoSerializer(conf).newInstance() : new JavaSerializer(conf).newInstance();
+        ClassTag<ExampleBlock> tag = ClassTag$.MODULE$.apply(ExampleBlock.class);
+        ExampleBlock copy = instance.deserialize(instance.serialize(memory, tag), tag);
+        assertThat(copy.storage()).isEqualTo(memory.storage()).startsWith("memory scaled_byte, ");
+        assertSameRows(copy, float32Block(values, DiskRowsTest.D));
     }
 }
