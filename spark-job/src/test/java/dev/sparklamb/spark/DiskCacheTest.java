@@ -2,12 +2,21 @@ package dev.sparklamb.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sparklamb.spark.config.DataCache;
+import dev.sparklamb.spark.config.DataFormat;
+import dev.sparklamb.spark.config.DataSettings;
 import dev.sparklamb.spark.config.RunConfig;
+import dev.sparklamb.spark.config.TokenSettings;
+import dev.sparklamb.spark.data.CachedExamples;
+import dev.sparklamb.spark.data.DatasetReader;
+import dev.sparklamb.spark.data.ExampleBlock;
 import dev.sparklamb.spark.train.SparkTrainer;
 import dev.sparklamb.spark.train.TrainedModel;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,8 +24,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code spark-lamb.data.cache = disk} trains bitwise like the in-memory cache: the same examples in the same
- * partitions and order, decoded to the same floats, whether the features are stored as bytes (values b / 255) or as
- * float32; the held-out evaluation reads the disk cache too.
+ * partitions and order, decoded to the same floats, whether the features are stored as bytes (values b / 255, in the
+ * heap and on disk alike) or as float32; the held-out evaluation reads the disk cache too. The memory cache's bytes
+ * train bitwise like the float32 block a single process holds, and pixel data is held as bytes.
  */
 @ExtendWith(LocalSpark.class)
 class DiskCacheTest {
@@ -63,5 +73,35 @@ class DiskCacheTest {
         }
         assertThat(disk.finalEvaluation().orElseThrow().meanLoss()).isEqualTo(memory.finalEvaluation().orElseThrow().meanLoss());
         assertThat(disk.finalEvaluation().orElseThrow().accuracy()).isEqualTo(memory.finalEvaluation().orElseThrow().accuracy());
+    }
+
+    @Test
+    void memoryCacheOfPixelsTrainsBitwiseLikeTheFloat32Block() {
+        // P = 1: the one cached block (bytes) holds the rows of the single process's float32 block (TestSpark.Synthetic#block)
+        TrainedModel memory = train("memory", 1, PIXELS);
+        float[] float32 = DistributedEqualsLocalTest.local(TestSpark.config(tmp.resolve("local"),
+                DistributedEqualsLocalTest.overrides(1, "mlp")), PIXELS);
+        assertThat(Arrays.equals(memory.parameters(), float32)).as("bitwise equal parameters").isTrue();
+    }
+
+    /** The blocks' {@link ExampleBlock#storage()} when {@code n} examples of {@code features} are cached in memory, P = 2. */
+    static List<String> memoryStorage(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame, int features) {
+        DataSettings settings = new DataSettings("", "", DataFormat.PARQUET, "features", "label", 2, TokenSettings.DEFAULT, DataCache.MEMORY);
+        CachedExamples cached = new DatasetReader(spark, settings, features, 10, 42).fromDataFrame(frame, "storage test");
+        try {
+            return cached.blocks().map(ExampleBlock::storage).collect();
+        } finally {
+            cached.release();
+        }
+    }
+
+    @Test
+    void memoryCacheHoldsPixelsAsOneBytePerValue() {
+        // MNIST-like: 784 values b / 255 per example, as import-mnist writes them (TestSpark#pixels)
+        List<String> pixels = memoryStorage(TestSpark.pixels(spark, 300), 784);
+        assertThat(pixels).hasSize(2).allSatisfy(s -> assertThat(s).startsWith("memory scaled_byte, "));
+        long bytes = pixels.stream().mapToLong(s -> Long.parseLong(s.replaceAll("\\D+", ""))).sum();
+        assertThat(bytes).isEqualTo(300L * 784);
+        assertThat(memoryStorage(FLOATS.frame(spark), 64)).hasSize(2).allSatisfy(s -> assertThat(s).startsWith("memory float32, "));
     }
 }

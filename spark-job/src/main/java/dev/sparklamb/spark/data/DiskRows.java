@@ -34,28 +34,26 @@ final class DiskRows implements Serializable {
 
     /** How each value is stored. */
     enum Encoding {
-        /** One byte b per value, decoded as {@code b / 255f} (MNIST-like pixels). */
-        SCALED_BYTE(1),
-        /** One byte b per value, decoded as {@code (float) b} (integers 0..255). */
-        INTEGER_BYTE(1),
+        /** One byte b per value, decoded as {@code b / 255f} (MNIST-like pixels): {@link ByteEncoding#SCALED_BYTE}. */
+        SCALED_BYTE(1, ByteEncoding.SCALED_BYTE),
+        /** One byte b per value, decoded as {@code (float) b} (integers 0..255): {@link ByteEncoding#INTEGER_BYTE}. */
+        INTEGER_BYTE(1, ByteEncoding.INTEGER_BYTE),
         /** float32, little-endian. */
-        FLOAT32(4),
+        FLOAT32(4, null),
         /** Token ids: int32, little-endian. */
-        INT32(4);
+        INT32(4, null);
 
         final int bytes;
+        /** The one-byte encodings' decoding (else null). */
+        final ByteEncoding byteEncoding;
 
-        Encoding(int bytes) {
+        Encoding(int bytes, ByteEncoding byteEncoding) {
             this.bytes = bytes;
+            this.byteEncoding = byteEncoding;
         }
-    }
 
-    /** {@code SCALED[b] = b / 255f}: the decoding of {@link Encoding#SCALED_BYTE}, and what a value must equal bitwise to use it. */
-    private static final float[] SCALED = new float[256];
-
-    static {
-        for (int b = 0; b < 256; b++) {
-            SCALED[b] = b / 255f;
+        static Encoding of(ByteEncoding e) {
+            return e == ByteEncoding.SCALED_BYTE ? SCALED_BYTE : INTEGER_BYTE;
         }
     }
 
@@ -114,6 +112,7 @@ final class DiskRows implements Serializable {
     /** Copies the features of {@code rows[from .. from+count)} into {@code dst}, row-major. */
     void gatherFeatures(int[] rowIndex, int from, int count, float[] dst) {
         byte[] scratch = encoding.bytes == 1 ? new byte[width] : null;
+        float[] table = encoding.byteEncoding != null ? encoding.byteEncoding.table() : null;
         for (int i = 0; i < count; i++) {
             int row = rowIndex[from + i];
             ByteBuffer map = map(row);
@@ -121,16 +120,10 @@ final class DiskRows implements Serializable {
             int d = i * width;
             switch (encoding) {
                 case FLOAT32 -> map.asFloatBuffer().get(at, dst, d, width);
-                case SCALED_BYTE -> {
+                case SCALED_BYTE, INTEGER_BYTE -> {
                     map.get(at, scratch, 0, width);
                     for (int k = 0; k < width; k++) {
-                        dst[d + k] = SCALED[scratch[k] & 0xff];
-                    }
-                }
-                case INTEGER_BYTE -> {
-                    map.get(at, scratch, 0, width);
-                    for (int k = 0; k < width; k++) {
-                        dst[d + k] = scratch[k] & 0xff;
+                        dst[d + k] = table[scratch[k] & 0xff];
                     }
                 }
                 default -> throw new IllegalStateException("a token file has no float features");
@@ -217,8 +210,7 @@ final class DiskRows implements Serializable {
         private final OutputStream out;
         private final ByteBuffer row;
         private int rows;
-        private boolean scaled = true;
-        private boolean integer = true;
+        private final ByteEncoding.Detector detector = new ByteEncoding.Detector();
         private boolean done;
 
         Writer(int width, boolean tokens) {
@@ -235,14 +227,9 @@ final class DiskRows implements Serializable {
 
         void addFeatures(float[] x) {
             row.clear();
+            detector.add(x, 0, width);
             for (int k = 0; k < width; k++) {
-                float v = x[k];
-                int bits = Float.floatToRawIntBits(v);
-                int b = Math.round(v * 255f);
-                scaled &= b >= 0 && b <= 255 && Float.floatToRawIntBits(SCALED[b]) == bits;
-                int n = (int) v;
-                integer &= n >= 0 && n <= 255 && Float.floatToRawIntBits((float) n) == bits;
-                row.putFloat(v);
+                row.putFloat(x[k]);
             }
             write();
         }
@@ -268,10 +255,7 @@ final class DiskRows implements Serializable {
         DiskRows finish() {
             try {
                 out.close();
-                Encoding encoding = tokens ? Encoding.INT32
-                        : rows > 0 && scaled ? Encoding.SCALED_BYTE
-                        : rows > 0 && integer ? Encoding.INTEGER_BYTE
-                        : Encoding.FLOAT32;
+                Encoding encoding = tokens ? Encoding.INT32 : detector.encoding().map(Encoding::of).orElse(Encoding.FLOAT32);
                 File result = encoding.bytes == 1 ? toBytes(encoding) : file;
                 done = true;
                 return new DiskRows(result.getPath(), currentExecutor(), encoding, width, rows, Integer.MAX_VALUE);
@@ -288,7 +272,7 @@ final class DiskRows implements Serializable {
                 for (long i = 0, n = (long) rows * width; i < n; i++) {
                     in.readFully(le);
                     float v = Float.intBitsToFloat((le[0] & 0xff) | (le[1] & 0xff) << 8 | (le[2] & 0xff) << 16 | (le[3] & 0xff) << 24);
-                    o.write(encoding == Encoding.SCALED_BYTE ? Math.round(v * 255f) : (int) v);
+                    o.write(encoding.byteEncoding.encode(v));
                 }
             }
             Files.delete(file.toPath());

@@ -7,6 +7,11 @@ import java.io.Serializable;
  * ({@code count x featureCount} floats), integer labels, and each example's global id (its index in the data set,
  * which the epoch shuffle permutes). Rows are sorted by id, so a block's content never depends on scheduling.
  *
+ * <p>The memory cache builds the compact form ({@link #compact}) of such a block: when every feature value of the
+ * partition is bitwise the decoding of a byte ({@link ByteEncoding}: {@code b / 255f}, MNIST-like pixels, or an integer
+ * 0..255), the features are held as one byte per value ({@link ByteFeatures}, a quarter of the heap) and decoded into
+ * each micro-batch, to exactly the same floats; otherwise as float32. {@link #storage()} says which.
+ *
  * <p>A token block ({@link #ofTokens}) holds token sequences instead: {@code count x L} token ids as ints and each
  * sequence's real length; its {@link #featureCount()} is L, and it has no float features and no labels (the
  * masked-language-model labels are drawn per step from the tokens).
@@ -23,6 +28,8 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
     private final int featureCount;
     private final long[] ids;
     private final float[] features;
+    /** Compact blocks only (else null): the features as one byte per value; {@link #features} is then empty. */
+    private final ByteFeatures featureBytes;
     private final int[] labels;
     /** Token blocks only (else null): row-major token ids and real lengths. */
     private final int[] tokens;
@@ -39,15 +46,22 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
     /** This block's rows in the order of the epoch last asked for; rebuilt after deserialization or for a new epoch. */
     private transient volatile EpochOrder order;
 
+    /** A block of {@code ids.length} examples with their features as float32 (row-major) and their classes. */
     public ExampleBlock(int partition, int featureCount, long[] ids, float[] features, int[] labels) {
-        if (features.length != (long) ids.length * featureCount || labels.length != ids.length) {
+        this(partition, featureCount, ids, features, null, labels);
+    }
+
+    private ExampleBlock(int partition, int featureCount, long[] ids, float[] features, ByteFeatures featureBytes, int[] labels) {
+        long values = featureBytes != null ? featureBytes.length() : features.length;
+        if (values != (long) ids.length * featureCount || labels.length != ids.length) {
             throw new IllegalArgumentException("inconsistent example block: " + ids.length + " ids, " + labels.length + " labels, "
-                    + features.length + " feature values for " + featureCount + " features each");
+                    + values + " feature values for " + featureCount + " features each");
         }
         this.partition = partition;
         this.featureCount = featureCount;
         this.ids = ids;
         this.features = features;
+        this.featureBytes = featureBytes;
         this.labels = labels;
         this.tokens = null;
         this.lengths = null;
@@ -63,6 +77,7 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
         this.featureCount = sequenceLength;
         this.ids = ids;
         this.features = new float[0];
+        this.featureBytes = null;
         this.labels = new int[0];
         this.tokens = tokens;
         this.lengths = lengths;
@@ -77,6 +92,7 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
         this.featureCount = width;
         this.ids = ids;
         this.features = new float[0];
+        this.featureBytes = null;
         this.labels = disk.isTokens() ? new int[0] : labelsOrLengths;
         this.tokens = null;
         this.lengths = disk.isTokens() ? labelsOrLengths : null;
@@ -86,6 +102,14 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
     /** A block whose rows are in {@code disk}: labels for features, real lengths for token ids. */
     static ExampleBlock onDisk(int partition, int width, long[] ids, int[] labelsOrLengths, DiskRows disk) {
         return new ExampleBlock(partition, ids, labelsOrLengths, disk, width);
+    }
+
+    /**
+     * The memory cache's block of {@code ids.length} examples whose features ({@code ids.length x featureCount},
+     * row-major) are {@code encoding}'s bytes: they decode to the floats the examples have.
+     */
+    static ExampleBlock compact(int partition, int featureCount, long[] ids, ByteEncoding encoding, byte[] features, int[] labels) {
+        return new ExampleBlock(partition, featureCount, ids, new float[0], new ByteFeatures(encoding, features), labels);
     }
 
     /** A block of token sequences: {@code ids.length x sequenceLength} token ids (row-major) and each one's real length. */
@@ -164,9 +188,23 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
         return disk == null || disk.isLocal();
     }
 
-    /** How the rows are stored, for logs: {@code "memory"} or the disk encoding and file size. */
+    /**
+     * How the rows are stored, for logs: where ({@code memory} or {@code disk}), the encoding of the features or token ids
+     * ({@code scaled_byte}, {@code integer_byte}, {@code float32}, {@code int32}) and their size in bytes, e.g.
+     * {@code "memory scaled_byte, 23520000 bytes"}.
+     */
     public String storage() {
-        return disk == null ? "memory" : "disk " + disk.encoding().name().toLowerCase(java.util.Locale.ROOT) + ", " + disk.bytes() + " bytes";
+        if (disk != null) {
+            return "disk " + lowerCase(disk.encoding().name()) + ", " + disk.bytes() + " bytes";
+        }
+        if (featureBytes != null) {
+            return "memory " + lowerCase(featureBytes.encoding().name()) + ", " + featureBytes.length() + " bytes";
+        }
+        return tokens != null ? "memory int32, " + 4L * tokens.length + " bytes" : "memory float32, " + 4L * features.length + " bytes";
+    }
+
+    private static String lowerCase(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Disk blocks: their file (else null). */
@@ -221,6 +259,10 @@ public final class ExampleBlock implements Serializable, AutoCloseable {
     public void gatherFeatures(int[] rows, int from, int count, float[] dst) {
         if (disk != null) {
             disk.gatherFeatures(rows, from, count, dst);
+            return;
+        }
+        if (featureBytes != null) {
+            featureBytes.gather(rows, from, count, featureCount, dst);
             return;
         }
         if (featureCount >= 64) {

@@ -54,7 +54,11 @@ final class PartitionBlocks {
         }
     }
 
-    /** {@code data.cache = memory}: a partition's rows sorted by id into one in-memory block (features or token ids). */
+    /**
+     * {@code data.cache = memory}: a partition's rows sorted by id into one in-memory block (features or token ids);
+     * features as one byte per value when every value allows a {@link ByteEncoding} (found before the block's array is
+     * allocated, so the float32 form never exists beside the bytes), else as float32.
+     */
     static ExampleBlock inMemory(int partition, int featureCount, boolean tokens, java.util.Iterator<Tuple2<Integer, DecodedRow>> rows) {
         List<DecodedRow> list = new ArrayList<>();
         rows.forEachRemaining(t -> list.add(t._2()));
@@ -62,14 +66,32 @@ final class PartitionBlocks {
         if (tokens) {
             return tokenBlock(partition, featureCount, list);
         }
-        long[] ids = new long[list.size()];
-        float[] x = new float[list.size() * featureCount];
-        int[] y = new int[list.size()];
-        for (int i = 0; i < list.size(); i++) {
+        int n = list.size();
+        long[] ids = new long[n];
+        int[] y = new int[n];
+        ByteEncoding.Detector detector = new ByteEncoding.Detector();
+        for (int i = 0; i < n; i++) {
             DecodedRow r = list.get(i);
             ids[i] = r.id();
-            System.arraycopy(r.features(), 0, x, i * featureCount, featureCount);
             y[i] = r.label();
+            detector.add(r.features(), 0, featureCount);
+        }
+        java.util.Optional<ByteEncoding> encoding = detector.encoding();
+        if (encoding.isPresent()) {
+            ByteEncoding e = encoding.get();
+            byte[] x = new byte[n * featureCount];
+            for (int i = 0; i < n; i++) {
+                float[] f = list.get(i).features();
+                int d = i * featureCount;
+                for (int k = 0; k < featureCount; k++) {
+                    x[d + k] = e.encode(f[k]);
+                }
+            }
+            return ExampleBlock.compact(partition, featureCount, ids, e, x, y);
+        }
+        float[] x = new float[n * featureCount];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(list.get(i).features(), 0, x, i * featureCount, featureCount);
         }
         return new ExampleBlock(partition, featureCount, ids, x, y);
     }

@@ -7,7 +7,8 @@ import org.apache.spark.api.java.JavaRDD;
 /**
  * How much one partition can hold: an {@link ExampleBlock} keeps all of its partition's feature values (or token ids)
  * in one Java array, indexed by {@code int}, so rows x values per row must stay within the largest array the JVM
- * allocates. The only place that limit is checked: drop it once blocks index with {@code long}.
+ * allocates. The limit counts values, not bytes: it is the same whether the features are float32 or one byte each
+ * ({@link ByteFeatures}), since a {@code byte[]} is indexed by {@code int} too. The only place that limit is checked: drop it once blocks index with {@code long}.
  */
 public final class PartitionCapacity {
 
@@ -49,7 +50,7 @@ public final class PartitionCapacity {
                 + (configured == 0 ? " (Spark's default parallelism, " + partitions + ")" : "") + ": partition " + largest.getKey()
                 + " of " + what + " would hold " + largest.getValue() + " examples of " + valuesPerRow + " values = "
                 + Math.multiplyExact(largest.getValue(), (long) valuesPerRow) + " values, more than the " + limit
-                + " one partition can hold (its values are one Java array); the data holds " + total
+                + " one partition can hold (its values are one Java array, floats or bytes alike); the data holds " + total
                 + " values: raise spark-lamb.data.partitions to more than " + needed + " (shares are uneven by a few percent), or set "
                 + "spark-lamb.data.cache = disk (no per-partition limit)");
     }

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A disk block ({@code spark-lamb.data.cache = disk}) gives back exactly the floats and token ids it was written with,
- * whichever encoding the values allow, and its file goes away on close. The reference is the in-memory block built
- * from the same arrays.
+ * whichever encoding the values allow, and its file goes away on close. The reference is the in-memory float32 block
+ * built from the same arrays. The memory cache's block of the same rows chooses the same encoding (one byte per value
+ * in the heap) and gives the same floats.
  */
 class DiskRowsTest {
 
@@ -49,6 +50,9 @@ class DiskRowsTest {
         File file = disk.diskRows().file();
         assertThat(file).exists();
         assertThat(file.length()).isEqualTo((long) values.length * D * (encoding == DiskRows.Encoding.FLOAT32 ? 4 : 1));
+        ExampleBlock cached = ExampleBlockGatherTest.memoryCacheBlock(values, D);
+        assertThat(cached.storage()).isEqualTo("memory " + encoding.name().toLowerCase(java.util.Locale.ROOT) + ", " + file.length() + " bytes");
+        ExampleBlockGatherTest.assertSameRows(cached, memory);
         disk.close();
         assertThat(file).doesNotExist();
         return encoding;
