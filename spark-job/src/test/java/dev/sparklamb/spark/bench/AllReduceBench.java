@@ -97,6 +97,12 @@ public final class AllReduceBench {
      */
     static final Map<String, List<String>> MODES = new LinkedHashMap<>();
 
+    /**
+     * Steps of each mode left out of the medians (BENCH_WARMUP, default 1: the first step's initial distribution). The
+     * JIT compilers of the driver and executor JVMs keep part of a core busy for the first ~150-200 steps of a session.
+     */
+    static final int WARM_UP = Integer.getInteger("sparklamb.bench.warmup", 1);
+
     static {
         MODES.put("tree", List.of("training.all-reduce=tree"));
         MODES.put("sharded", List.of("training.all-reduce=sharded"));
@@ -183,8 +189,9 @@ public final class AllReduceBench {
             }
             for (Run r : runs) {
                 if (r.latency.size() > 1) {
-                    List<double[]> measured = r.latency.subList(1, r.latency.size());
-                    StringBuilder b = new StringBuilder("BREAKDOWN " + r.mode + " N=" + n + " params=" + params + " (median ms of steps 2-" + steps + "):");
+                    List<double[]> measured = r.latency.subList(Math.min(WARM_UP, r.latency.size() - 1), r.latency.size());
+                    StringBuilder b = new StringBuilder("BREAKDOWN " + r.mode + " N=" + n + " params=" + params + " (median ms of steps "
+                            + (WARM_UP + 1) + "-" + steps + "):");
                     for (int k = 0; k < LATENCY_COLUMNS.length; k++) {
                         b.append(String.format(" %s %.1f;", LATENCY_COLUMNS[k], median(measured, k)));
                     }
@@ -192,9 +199,10 @@ public final class AllReduceBench {
                 }
             }
             List<String> rows = new ArrayList<>();
-            double treeMs = median(runs.get(0).steps.subList(1, steps), 0);
+            double treeMs = median(runs.get(0).steps.subList(WARM_UP, steps), 0);
             for (Run r : runs) {
-                List<double[]> measured = r.steps.subList(1, steps); // the first step includes the initial distribution
+                // the first step includes the initial distribution; BENCH_WARMUP leaves out the JIT compilers' busy steps
+                List<double[]> measured = r.steps.subList(WARM_UP, steps);
                 double mb = 1e6;
                 double bound = 2.0 * (n - 1) / n * 4 * params;
                 double maxExec = Math.max(median(measured, 3), median(measured, 4));

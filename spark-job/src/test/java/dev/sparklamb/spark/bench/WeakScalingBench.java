@@ -25,11 +25,13 @@ import org.apache.spark.sql.SparkSession;
  * Weak scaling across executor JVMs: the {@code mlp} preset (784-512-256-10) with LAMB and the {@code tree} all-reduce on N
  * single-core executors ({@code local-cluster[N,1,memory]}), one partition per executor and a fixed number of examples
  * per executor per step, so the global batch is N times that. Rounds alternate the executor counts (one session each)
- * so that each count sees the same machine load; the step time's median over the steps after the first is compared
+ * so that each count sees the same machine load; the step time's median over the steps after the warm-up is compared
  * with the first count's, per round.
  *
  * <p>Arguments: executor counts (e.g. {@code 1,2}), examples per executor per step, micro-batch, steps per session,
- * rounds, executor memory in MB.
+ * rounds, executor memory in MB, warm-up steps left out of the medians (default 1). The three JVMs' JIT compilers keep
+ * a quarter of a core each busy for the first ~150-200 steps of a session (docs/benchmarks.md, "Weak scaling"), so a
+ * short session measures that contention as much as Spark.
  */
 public final class WeakScalingBench {
 
@@ -40,14 +42,19 @@ public final class WeakScalingBench {
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 12;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         int memory = args.length > 5 ? Integer.parseInt(args[5]) : 2200;
+        int warmUp = args.length > 6 ? Integer.parseInt(args[6]) : 1;
+        if (warmUp >= steps) {
+            throw new IllegalArgumentException("warm-up steps (" + warmUp + ") must be fewer than the steps per session (" + steps + ")");
+        }
         Map<Integer, List<Double>> medians = new LinkedHashMap<>();
         List<String> rows = new ArrayList<>();
+        System.out.printf("medians over steps %d-%d of each session%n", warmUp + 1, steps);
         rows.add("| round | N | global batch | step ms (median) | compute ms (median) | step - compute ms | step / step at N = " + counts[0] + " |");
         rows.add("|---:|---:|---:|---:|---:|---:|---:|");
         for (int round = 1; round <= rounds; round++) {
             double first = Double.NaN;
             for (int n : counts) {
-                double[] m = run(n, perExecutor, micro, steps, memory);
+                double[] m = run(n, perExecutor, micro, steps, memory, warmUp);
                 if (Double.isNaN(first)) {
                     first = m[0];
                 }
@@ -63,8 +70,8 @@ public final class WeakScalingBench {
         medians.forEach((n, v) -> System.out.println("RESULT N=" + n + " step medians per round: " + v));
     }
 
-    /** {median step ms, median compute ms} of steps 2.. of one session with {@code n} executors. */
-    static double[] run(int n, int perExecutor, int micro, int steps, int memory) throws Exception {
+    /** {median step ms, median compute ms} of the steps after {@code warmUp} of one session with {@code n} executors. */
+    static double[] run(int n, int perExecutor, int micro, int steps, int memory, int warmUp) throws Exception {
         SparkSession spark = AllReduceBench.localCluster(n, memory, "spark-lamb weak scaling bench")
                 .config("spark.executorEnv.OMP_NUM_THREADS", "1").getOrCreate();
         Path tmp = Files.createTempDirectory("spark-lamb-weak-scaling");
@@ -93,7 +100,7 @@ public final class WeakScalingBench {
                 System.out.printf("STEP N=%d global batch %d step %d: %.0f ms (compute %.0f, load %.0f)%n", n, batch, step + 1, ms, compute,
                         o.sum().loadNanos() / 1e6);
             }
-            List<double[]> measured = times.subList(1, times.size());
+            List<double[]> measured = times.subList(warmUp, times.size());
             return new double[] {AllReduceBench.median(measured, 0), AllReduceBench.median(measured, 1)};
         } finally {
             if (engine != null) {
