@@ -79,6 +79,8 @@ class LambTrainingMasterOptionsTest {
                 .hasMessage("LambTrainingMaster.Builder.optimizer: expected one of [lamb, lars, adamw, adam], got sgd");
         assertThatThrownBy(() -> LambTrainingMaster.builder().allReduce("ring"))
                 .hasMessage("LambTrainingMaster.Builder.allReduce: expected one of [tree, sharded], got ring");
+        assertThatThrownBy(() -> LambTrainingMaster.builder().dataCache("ssd"))
+                .hasMessage("LambTrainingMaster.Builder.dataCache: expected one of [memory, disk], got ssd");
         assertThatThrownBy(() -> LambTrainingMaster.builder().learningRateScaling("log"))
                 .hasMessage("LambTrainingMaster.Builder.learningRateScaling: expected one of [sqrt, linear, none], got log");
         assertThatThrownBy(() -> LambTrainingMaster.builder().excludeFromWeightDecay((String[]) null))
